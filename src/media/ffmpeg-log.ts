@@ -55,7 +55,11 @@ export function setFfmpegLogLevel(level: FfmpegLogLevel): void {
 export function ensureFfmpegLog(): void {
   if (configured) return;
   configured = true;
+  // SVT-AV1 prints its banner and warnings to stdout unless told otherwise (1 = errors only).
+  process.env['SVT_LOG'] ??= '1';
   const wanted = process.env['QUADSTREAM_FFMPEG_LOG'] ?? 'quiet';
-  setFfmpegLogLevel((FFMPEG_LOG_LEVELS as readonly string[]).includes(wanted) ? (wanted as FfmpegLogLevel) : 'quiet');
+  setFfmpegLogLevel(
+    (FFMPEG_LOG_LEVELS as readonly string[]).includes(wanted) ? (wanted as FfmpegLogLevel) : 'quiet',
+  );
 }
 let configured = false;
