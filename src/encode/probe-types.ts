@@ -28,3 +28,6 @@ export interface ProbeReport {
   readonly elapsedMs: number;
   readonly entries: readonly ProbeEntry[];
 }
+
+/** Prefix of the probe child's protocol lines on stdout. */
+export const PROBE_LINE_PREFIX = 'QSPROBE ';
