@@ -191,7 +191,9 @@ function runChild(names: readonly string[], timeoutMs: number): Promise<ChildOut
             entries,
             failed: {
               name,
-              reason: `probe process exited (${signal ?? `code ${code}`}): ${lastLine(stderrTail)}`,
+              reason: timedOut
+                ? `probe process gave no answer within ${timeoutMs} ms`
+                : `probe process exited (${signal ?? `code ${code}`}): ${lastLine(stderrTail)}`,
               ms: 0,
             },
           });

@@ -1,5 +1,6 @@
 /** `quadstream probe`: which encoders work here, and which one a profile would use. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { CODECS } from '../../core/units.ts';
 import { decideEncoder } from '../../encode/decision.ts';
 import { probeEncoders } from '../../encode/probe.ts';
 import { findProfile, loadProfilesFile, mergeProfiles } from '../../encode/profiles.ts';
@@ -10,6 +11,7 @@ interface ProbeFlags {
   profile?: string;
   config?: string;
   refresh?: boolean;
+  codec?: string;
 }
 
 /** Registers `probe` on the program. */
@@ -21,6 +23,7 @@ export function registerProbe(program: Command): void {
     .option('--profile <name>', 'show which encoder this profile would use, and why')
     .option('--config <file>', 'JSON file with extra profiles ({ "profiles": { NAME: {...} } })')
     .option('--refresh', 'ignore the cached result and probe again')
+    .addOption(new Option('--codec <codec>', 'list only encoders of this codec').choices(CODECS))
     .action(
       action(async (flags: ProbeFlags) => {
         const profiles = mergeProfiles(
@@ -28,14 +31,16 @@ export function registerProbe(program: Command): void {
         );
         const profile = flags.profile === undefined ? undefined : findProfile(profiles, flags.profile);
         const report = await probeEncoders({ refresh: flags.refresh === true });
-        const encoders = report.entries.map((e) => ({
-          name: e.name,
-          codec: e.codec,
-          hardware: e.hardware,
-          available: e.available,
-          reason: e.reason,
-          runtimeBitrate: e.runtimeBitrate,
-        }));
+        const encoders = report.entries
+          .filter((e) => flags.codec === undefined || e.codec === flags.codec)
+          .map((e) => ({
+            name: e.name,
+            codec: e.codec,
+            hardware: e.hardware,
+            available: e.available,
+            reason: e.reason,
+            runtimeBitrate: e.runtimeBitrate,
+          }));
         const decision = profile === undefined ? undefined : decideEncoder(profile, report.entries);
         if (flags.json === true) {
           printJson({
