@@ -14,7 +14,9 @@ if (major >= 24) {
 } else {
   const local = join(root, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(local)) {
-    process.stderr.write(`quadstream: needs Node 24 or newer (this is ${process.version}); run \`npm install\` first\n`);
+    process.stderr.write(
+      `quadstream: needs Node 24 or newer (this is ${process.version}); run \`npm install\` first\n`,
+    );
     process.exit(2);
   }
   const r = spawnSync(local, [main, ...process.argv.slice(2)], { stdio: 'inherit' });

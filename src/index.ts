@@ -4,7 +4,13 @@
  */
 export { QuadStreamError, isQuadStreamError, ERROR_KINDS, type ErrorKind } from './core/errors.ts';
 export { CODECS, type Codec, parseBitrateBps, formatBitrate, parseSize } from './core/units.ts';
-export { ENCODERS, findEncoder, softwareEncoderFor, type EncoderInfo, type EncoderApi } from './encode/catalogue.ts';
+export {
+  ENCODERS,
+  findEncoder,
+  softwareEncoderFor,
+  type EncoderInfo,
+  type EncoderApi,
+} from './encode/catalogue.ts';
 export { probeEncoders, defaultCacheDir, type ProbeOptions } from './encode/probe.ts';
 export type { ProbeEntry, ProbeReport } from './encode/probe-types.ts';
 export {

@@ -2,7 +2,7 @@
  * A video encoder over node-av's CodecContext: open with explicit settings, feed frames, get
  * packets, change the bitrate between frames. The only place encoders are opened.
  */
-import type { Frame} from 'node-av/lib';
+import type { Frame } from 'node-av/lib';
 import { Codec, CodecContext, Dictionary, Packet, Rational } from 'node-av/lib';
 import {
   AVERROR_EAGAIN,
