@@ -1,0 +1,656 @@
+/**
+ * A delay-based rate controller in the style of WebRTC's Google Congestion Control (goog_cc:
+ * trendline over-use detector with an adaptive threshold, AIMD rate control, loss rules), working
+ * on whole video frames instead of RTP packet groups, with three additions that make it fit a
+ * live high-bitrate stream:
+ *
+ * 1. **Probing ramp-up.** When the delay is flat and what is sent is delivered, the target is
+ *    stepped up by a bounded factor and held for about one RTT; if that causes no queueing it
+ *    becomes the new target, otherwise the step is withdrawn at once and the next probe waits
+ *    longer. GCC's own ramp near its link estimate is tens of kbit/s per second; this brings
+ *    5 → 20 Mbit/s back in a few seconds.
+ * 2. **Queue drain.** After a capacity drop the queue built before the detector fired would take
+ *    seconds to drain at 0.85 × capacity, so while the observed queuing delay is high the output
+ *    is lowered further by the estimated queued bits over `drainTimeMs` (the stored target is
+ *    unchanged, so the output returns to it as the queue empties).
+ * 3. **Queue guards.** A queuing delay above `queueOveruseMs` that is still growing, or a standing
+ *    queue above `standingQueueLimitMs`, also counts as over-use: the trendline cannot see a
+ *    send rate a few per cent above capacity, and frames make a coarser signal than packets.
+ *
+ * Additive increase is GCC's "one transmission unit per response time", with the unit a frame
+ * rather than a packet.
+ *
+ * Pure: `gccStep(state, observation, nowMs, params) → { state, decision }`.
+ */
+
+import { clampBitrate } from './decision.ts';
+import type { BitrateBounds, RateDecision, RateReason } from './decision.ts';
+import type { RateObservation } from './estimator.ts';
+
+/** Tunables of {@link gccStep}; build them with {@link createGccParams}. */
+export interface GccParams extends BitrateBounds {
+  // Over-use detector (trendline_estimator.cc).
+  /** Scales the trend before it is compared with the threshold (GCC: 4). */
+  readonly thresholdGain: number;
+  /** Initial adaptive threshold (GCC: 12.5). */
+  readonly initialThreshold: number;
+  /** Threshold bounds (GCC: 6 and 600). */
+  readonly minThreshold: number;
+  readonly maxThreshold: number;
+  /** Threshold adaptation per millisecond when the trend is above / below it (GCC: 0.0087, 0.039). */
+  readonly thresholdUpGain: number;
+  readonly thresholdDownGain: number;
+  /** The threshold does not adapt to trends further above it than this (GCC: 15). */
+  readonly maxAdaptOffset: number;
+  /** Longest time step the threshold adapts over, ms (GCC: 100). */
+  readonly maxThresholdStepMs: number;
+  /** Over-use must last this long before it is signalled, ms (GCC: 10). */
+  readonly overuseTimeThresholdMs: number;
+  /** Cap on the delta count that multiplies the trend (GCC's `kMinNumDeltas`: 60). */
+  readonly maxTrendSamples: number;
+  /** A queuing delay above this that is still growing is over-use, ms (addition). */
+  readonly queueOveruseMs: number;
+  /** A standing queue above this is over-use, ms (addition). */
+  readonly standingQueueLimitMs: number;
+
+  // AIMD rate control (aimd_rate_control.cc).
+  /** Decrease to this times the measured throughput on over-use (GCC: 0.85). */
+  readonly beta: number;
+  /** Multiplicative increase per second far from the link estimate (GCC: 1.08). */
+  readonly multiplicativeIncreasePerS: number;
+  /** Added to the RTT to get the response time of additive increase, ms (GCC: 100). */
+  readonly responseTimeExtraMs: number;
+  /** Additive increase is this many units per response time (GCC: half a packet). */
+  readonly additiveUnitsPerResponseTime: number;
+  /**
+   * The unit of additive increase: `null` for one video frame (this controller), or a packet
+   * size in bytes (GCC: about 1200) for plain GCC's much slower ramp.
+   */
+  readonly additivePacketBytes: number | null;
+  /** Smallest additive increase, bit/s per second (GCC: 4000). */
+  readonly minAdditiveIncreaseBpsPerS: number;
+  /** Increases stop above this times the throughput plus `throughputLimitExtraBps` (GCC: 1.5, 10k). */
+  readonly throughputLimitFactor: number;
+  readonly throughputLimitExtraBps: number;
+  /** Smoothing of the link capacity estimate at each over-use (GCC: 0.05). */
+  readonly linkEstimateAlpha: number;
+  /** Bounds of the normalised variance of that estimate (GCC: 0.4 and 2.5). */
+  readonly linkDeviationMin: number;
+  readonly linkDeviationMax: number;
+  /** Fallback frame rate for additive increase before one is measured. */
+  readonly frameRateHz: number;
+
+  // Queue drain (addition).
+  /** The queued bits are drained over this long, ms. */
+  readonly drainTimeMs: number;
+  /** Drain only while the observed queuing delay is above this, ms. */
+  readonly drainMinQueueMs: number;
+
+  // Loss rules (send_side_bandwidth_estimation.cc).
+  /** Above this loss the target drops by half the loss (GCC: 10%). */
+  readonly lossHigh: number;
+  /** Below this loss increases are allowed (GCC: 2%). */
+  readonly lossLow: number;
+  /** Loss decreases are at least this plus one RTT apart, ms (GCC: 300). */
+  readonly lossDecreaseIntervalMs: number;
+
+  // Probing (addition).
+  /** Probing on (false gives plain GCC). */
+  readonly probing: boolean;
+  /** Probe step with no link estimate, or far below it. */
+  readonly probeFactorFar: number;
+  /**
+   * Probe step near the link estimate: to this factor above the larger of the current target and
+   * the estimate's upper bound, so a success proves the estimate stale.
+   */
+  readonly probeFactorNear: number;
+  /** Below this fraction of the link estimate the far probe step applies. */
+  readonly probeNearFraction: number;
+  /**
+   * Near the estimate, probes start only at this fraction of it or above; in between, additive
+   * increase climbs (so a link at its estimate is probed above it, not below).
+   */
+  readonly probeNearStartFraction: number;
+  /** A probe is judged this long plus one RTT after it starts, ms. */
+  readonly probeObserveMs: number;
+  /** Wait after a decrease before probing, ms. */
+  readonly probeAfterDecreaseMs: number;
+  /** Wait between probes near the link estimate, ms. */
+  readonly probeIntervalNearMs: number;
+  /** Back-off after a failed probe, doubled at each failure up to the maximum, ms. */
+  readonly probeBackoffMinMs: number;
+  readonly probeBackoffMaxMs: number;
+  /** A probe starts only with the queuing delay at most this, ms. */
+  readonly probeMaxQueueMs: number;
+  /** A probe fails at once when the queuing delay exceeds this, ms. */
+  readonly probeGuardQueueMs: number;
+  /**
+   * A probe succeeds if its frames were delivered at this fraction of the rate they were sent
+   * (the observation's `deliveryRatio`), and it starts only when that holds at the current rate.
+   */
+  readonly probeSuccessFraction: number;
+  /** ... and if the short-window throughput reached this fraction of the probe target. */
+  readonly probeFillFraction: number;
+
+  /** Without feedback for this long (or three RTTs), the target halves, ms. */
+  readonly feedbackTimeoutMs: number;
+}
+
+/** Default GCC tunables apart from the bounds; every constant is explained in docs/abr.md. */
+export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
+  thresholdGain: 4,
+  initialThreshold: 12.5,
+  minThreshold: 6,
+  maxThreshold: 600,
+  thresholdUpGain: 0.0087,
+  thresholdDownGain: 0.039,
+  maxAdaptOffset: 15,
+  maxThresholdStepMs: 100,
+  overuseTimeThresholdMs: 10,
+  maxTrendSamples: 60,
+  queueOveruseMs: 60,
+  standingQueueLimitMs: 30,
+  beta: 0.85,
+  multiplicativeIncreasePerS: 1.08,
+  responseTimeExtraMs: 100,
+  additiveUnitsPerResponseTime: 0.5,
+  additivePacketBytes: null,
+  minAdditiveIncreaseBpsPerS: 4_000,
+  throughputLimitFactor: 1.5,
+  throughputLimitExtraBps: 10_000,
+  linkEstimateAlpha: 0.05,
+  linkDeviationMin: 0.4,
+  linkDeviationMax: 2.5,
+  frameRateHz: 60,
+  drainTimeMs: 300,
+  drainMinQueueMs: 60,
+  lossHigh: 0.1,
+  lossLow: 0.02,
+  lossDecreaseIntervalMs: 300,
+  probing: true,
+  probeFactorFar: 1.25,
+  probeFactorNear: 1.03,
+  probeNearFraction: 0.7,
+  probeNearStartFraction: 0.95,
+  probeObserveMs: 200,
+  probeAfterDecreaseMs: 1_000,
+  probeIntervalNearMs: 500,
+  probeBackoffMinMs: 1_000,
+  probeBackoffMaxMs: 4_000,
+  probeMaxQueueMs: 10,
+  probeGuardQueueMs: 25,
+  probeSuccessFraction: 0.95,
+  probeFillFraction: 0.8,
+  feedbackTimeoutMs: 1_000,
+};
+
+/** GCC parameters for `bounds`, with any tunable overridden. */
+export function createGccParams(
+  bounds: BitrateBounds,
+  overrides: Partial<Omit<GccParams, keyof BitrateBounds>> = {},
+): GccParams {
+  return { ...DEFAULT_GCC_TUNING, ...overrides, ...bounds };
+}
+
+/** The over-use detector's verdict (GCC's `BandwidthUsage`). */
+export const BANDWIDTH_USAGES = ['normal', 'overusing', 'underusing'] as const;
+/** One of {@link BANDWIDTH_USAGES}. */
+export type BandwidthUsage = (typeof BANDWIDTH_USAGES)[number];
+
+/** State of the over-use detector. */
+export interface OveruseDetectorState {
+  readonly hypothesis: BandwidthUsage;
+  /** Adaptive threshold on the modified trend. */
+  readonly threshold: number;
+  /** Time spent above the threshold, ms; -1 when not over it. */
+  readonly timeOverUsingMs: number;
+  readonly overuseCounter: number;
+  readonly prevTrend: number;
+  readonly prevQueuingDelayMs: number;
+  readonly lastUpdateMs: number | null;
+  readonly lastThresholdUpdateMs: number | null;
+}
+
+/** GCC link capacity estimate: mean and normalised variance of throughput at over-use, kbit/s. */
+export interface LinkCapacityEstimate {
+  readonly estimateKbps: number;
+  readonly deviation: number;
+}
+
+/** The probe in progress, if any. */
+export interface ProbeState {
+  readonly active: boolean;
+  /** Target before the probe step, restored when the probe fails. */
+  readonly baseBitrateBps: number;
+  readonly probeBitrateBps: number;
+  readonly startedMs: number;
+  readonly judgeAtMs: number;
+  /** No probe starts before this. */
+  readonly nextProbeMs: number;
+  readonly backoffMs: number;
+  /** After a failed probe, over-use does not cut below the restored target until this time. */
+  readonly recoverUntilMs: number;
+}
+
+/** State of {@link gccStep}: an immutable value. */
+export interface GccState {
+  /** The target before the drain adjustment (the AIMD rate). */
+  readonly bitrateBps: number;
+  readonly rateControl: 'hold' | 'increase' | 'decrease';
+  readonly detector: OveruseDetectorState;
+  readonly link: LinkCapacityEstimate | null;
+  readonly probe: ProbeState;
+  readonly lastChangeMs: number | null;
+  readonly lastDecreaseMs: number | null;
+  readonly lastLossDecreaseMs: number | null;
+  readonly lastTimeoutDecreaseMs: number | null;
+  readonly lastFeedbackCount: number;
+}
+
+/** A GCC state starting at `startBitrateBps` (clamped into the bounds). */
+export function createGccState(startBitrateBps: number, params: GccParams): GccState {
+  return {
+    bitrateBps: clampBitrate(startBitrateBps, params),
+    rateControl: 'hold',
+    detector: {
+      hypothesis: 'normal',
+      threshold: params.initialThreshold,
+      timeOverUsingMs: -1,
+      overuseCounter: 0,
+      prevTrend: 0,
+      prevQueuingDelayMs: 0,
+      lastUpdateMs: null,
+      lastThresholdUpdateMs: null,
+    },
+    link: null,
+    probe: {
+      active: false,
+      baseBitrateBps: 0,
+      probeBitrateBps: 0,
+      startedMs: 0,
+      judgeAtMs: 0,
+      nextProbeMs: 0,
+      backoffMs: params.probeBackoffMinMs,
+      recoverUntilMs: 0,
+    },
+    lastChangeMs: null,
+    lastDecreaseMs: null,
+    lastLossDecreaseMs: null,
+    lastTimeoutDecreaseMs: null,
+    lastFeedbackCount: 0,
+  };
+}
+
+/**
+ * One GCC step at `nowMs`: updates the over-use detector on fresh feedback, runs the AIMD state
+ * machine, the probe and the loss rules, and returns the target for the encoder.
+ */
+export function gccStep(
+  state: GccState,
+  obs: RateObservation,
+  nowMs: number,
+  params: GccParams,
+): { state: GccState; decision: RateDecision } {
+  if (obs.feedbackAgeMs === null) {
+    return { state, decision: { targetBitrateBps: state.bitrateBps, reason: 'waiting' } };
+  }
+  const rttMs = obs.rttMs;
+
+  // No feedback for a while: halve, at most once per timeout.
+  const timeoutMs = Math.max(params.feedbackTimeoutMs, 3 * rttMs);
+  if (obs.feedbackAgeMs > timeoutMs) {
+    if (state.lastTimeoutDecreaseMs === null || nowMs - state.lastTimeoutDecreaseMs >= timeoutMs) {
+      const bitrateBps = clampBitrate(state.bitrateBps * 0.5, params);
+      const next: GccState = {
+        ...state,
+        bitrateBps,
+        rateControl: 'hold',
+        probe: { ...state.probe, active: false },
+        lastTimeoutDecreaseMs: nowMs,
+        lastChangeMs: nowMs,
+        lastDecreaseMs: nowMs,
+      };
+      return { state: next, decision: { targetBitrateBps: bitrateBps, reason: 'feedback-timeout' } };
+    }
+    return { state, decision: { targetBitrateBps: state.bitrateBps, reason: 'feedback-timeout' } };
+  }
+
+  const fresh = obs.feedbackCount !== state.lastFeedbackCount;
+  const detector = fresh ? detectOveruse(state.detector, obs, nowMs, params) : state.detector;
+  let s: GccState = { ...state, detector, lastFeedbackCount: obs.feedbackCount };
+  let reason: RateReason = 'hold';
+  const throughputBps = obs.throughputBps ?? obs.recentThroughputBps;
+  const recentBps = obs.recentThroughputBps ?? obs.throughputBps;
+
+  // A probe in progress is judged first: its guard backs off at once.
+  if (s.probe.active) {
+    const failed =
+      detector.hypothesis === 'overusing' ||
+      obs.queuingDelayMs > params.probeGuardQueueMs ||
+      obs.lossRate > params.lossHigh;
+    if (failed) {
+      const backoffMs = Math.min(params.probeBackoffMaxMs, s.probe.backoffMs * 2);
+      const bitrateBps = Math.min(s.bitrateBps, s.probe.baseBitrateBps);
+      s = {
+        ...s,
+        bitrateBps,
+        rateControl: 'hold',
+        link: recentBps === null ? s.link : updateLink(s.link, recentBps, params),
+        // The queue the probe made is the probe's: withdrawing the step is the decrease, and
+        // over-use read while that queue drains does not cut again (unless the queue is large).
+        probe: {
+          ...s.probe,
+          active: false,
+          nextProbeMs: nowMs + backoffMs,
+          backoffMs,
+          recoverUntilMs: nowMs + rttMs + params.probeObserveMs,
+        },
+        lastChangeMs: nowMs,
+      };
+      return finish(s, obs, params, 'probe-failed');
+    }
+    if (nowMs >= s.probe.judgeAtMs) {
+      // The frames of the probe arrived as fast as they were sent (the encoder's frame-size noise
+      // cancels in this ratio), and the encoder did fill most of the step.
+      const delivered =
+        obs.deliveryRatio !== null &&
+        obs.deliveryRatio >= params.probeSuccessFraction &&
+        recentBps !== null &&
+        recentBps >= params.probeFillFraction * s.probe.probeBitrateBps;
+      if (delivered) {
+        const link =
+          recentBps !== null && s.link !== null && recentBps > linkUpperBps(s.link) ? null : s.link;
+        const near =
+          link !== null && s.probe.probeBitrateBps >= params.probeNearFraction * link.estimateKbps * 1000;
+        s = {
+          ...s,
+          link,
+          probe: {
+            ...s.probe,
+            active: false,
+            nextProbeMs: near ? nowMs + params.probeIntervalNearMs : nowMs,
+            backoffMs: params.probeBackoffMinMs,
+          },
+          lastChangeMs: nowMs,
+        };
+        reason = 'probe-ok';
+      } else {
+        // Not delivered, yet no queue: the sender did not fill the step (application-limited).
+        const backoffMs = Math.min(params.probeBackoffMaxMs, s.probe.backoffMs * 2);
+        s = {
+          ...s,
+          bitrateBps: Math.min(s.bitrateBps, s.probe.baseBitrateBps),
+          probe: { ...s.probe, active: false, nextProbeMs: nowMs + backoffMs, backoffMs },
+          lastChangeMs: nowMs,
+        };
+        return finish(s, obs, params, 'probe-failed');
+      }
+    } else {
+      return finish(s, obs, params, 'hold');
+    }
+  }
+
+  // AIMD state machine (aimd_rate_control.cc ChangeState).
+  let rateControl = s.rateControl;
+  if (detector.hypothesis === 'overusing') rateControl = 'decrease';
+  else if (detector.hypothesis === 'underusing') rateControl = 'hold';
+  else if (rateControl === 'hold') {
+    rateControl = 'increase';
+    s = { ...s, lastChangeMs: nowMs };
+  }
+
+  if (
+    rateControl === 'decrease' &&
+    nowMs < s.probe.recoverUntilMs &&
+    obs.queuingDelayMs <= params.queueOveruseMs
+  ) {
+    rateControl = 'hold';
+  }
+  if (rateControl === 'decrease') {
+    const reduceIntervalMs = Math.min(200, Math.max(10, rttMs));
+    const timeToReduce =
+      s.lastChangeMs === null ||
+      nowMs - s.lastChangeMs >= reduceIntervalMs ||
+      (recentBps !== null && recentBps < 0.5 * s.bitrateBps);
+    if (timeToReduce && recentBps !== null) {
+      let decreased = params.beta * recentBps;
+      if (decreased > s.bitrateBps && s.link !== null) decreased = params.beta * s.link.estimateKbps * 1000;
+      let link = s.link;
+      if (link !== null && recentBps < linkLowerBps(link)) link = null;
+      link = updateLink(link, recentBps, params);
+      s = {
+        ...s,
+        bitrateBps: decreased < s.bitrateBps ? decreased : s.bitrateBps,
+        link,
+        rateControl: 'hold',
+        lastChangeMs: nowMs,
+        lastDecreaseMs: nowMs,
+      };
+      if (decreased < state.bitrateBps) reason = 'decrease-overuse';
+    } else {
+      s = { ...s, rateControl: 'decrease' };
+    }
+  } else if (rateControl === 'increase') {
+    let link = s.link;
+    if (throughputBps !== null && link !== null && throughputBps > linkUpperBps(link)) {
+      // More gets through than the link was thought to carry: find out how much more, now.
+      link = null;
+      s = { ...s, probe: { ...s.probe, nextProbeMs: nowMs, backoffMs: params.probeBackoffMinMs } };
+    }
+    const lastMs = s.lastChangeMs ?? nowMs;
+    const dtMs = Math.max(0, nowMs - lastMs);
+    const limitBps =
+      throughputBps === null
+        ? s.bitrateBps
+        : params.throughputLimitFactor * throughputBps + params.throughputLimitExtraBps;
+    let bitrateBps = s.bitrateBps;
+    if (bitrateBps < limitBps) {
+      if (link !== null) {
+        const frameRateHz = obs.frameRateHz ?? params.frameRateHz;
+        const responseS = (rttMs + params.responseTimeExtraMs) / 1000;
+        const unitBits =
+          params.additivePacketBytes === null
+            ? bitrateBps / frameRateHz
+            : Math.min(bitrateBps / frameRateHz, params.additivePacketBytes * 8);
+        const perS = Math.max(
+          params.minAdditiveIncreaseBpsPerS,
+          (params.additiveUnitsPerResponseTime * unitBits) / responseS,
+        );
+        bitrateBps += (perS * dtMs) / 1000;
+        reason = 'increase-additive';
+      } else {
+        const alpha = Math.pow(params.multiplicativeIncreasePerS, Math.min(dtMs / 1000, 1));
+        bitrateBps += Math.max(bitrateBps * (alpha - 1), 1000 * Math.min(dtMs / 1000, 1));
+        reason = 'increase-multiplicative';
+      }
+      bitrateBps = Math.min(bitrateBps, limitBps);
+    }
+    s = { ...s, link, bitrateBps: Math.max(bitrateBps, s.bitrateBps), rateControl, lastChangeMs: nowMs };
+  } else {
+    s = { ...s, rateControl };
+  }
+
+  // Loss rules: above `lossHigh` cut by half the loss, between the thresholds no increase.
+  if (obs.lossRate > params.lossHigh) {
+    const intervalMs = params.lossDecreaseIntervalMs + rttMs;
+    if (s.lastLossDecreaseMs === null || nowMs - s.lastLossDecreaseMs >= intervalMs) {
+      s = {
+        ...s,
+        bitrateBps: Math.min(s.bitrateBps, state.bitrateBps) * (1 - 0.5 * obs.lossRate),
+        lastLossDecreaseMs: nowMs,
+        lastChangeMs: nowMs,
+      };
+      reason = 'loss-decrease';
+    } else if (s.bitrateBps > state.bitrateBps) {
+      s = { ...s, bitrateBps: state.bitrateBps };
+      reason = 'loss-hold';
+    }
+  } else if (obs.lossRate >= params.lossLow && s.bitrateBps > state.bitrateBps) {
+    s = { ...s, bitrateBps: state.bitrateBps };
+    reason = 'loss-hold';
+  }
+
+  // Probe start: delay flat, what is sent is delivered, loss low, room above.
+  if (
+    params.probing &&
+    reason !== 'decrease-overuse' &&
+    reason !== 'loss-decrease' &&
+    detector.hypothesis === 'normal' &&
+    nowMs >= s.probe.nextProbeMs &&
+    (s.lastDecreaseMs === null || nowMs - s.lastDecreaseMs >= params.probeAfterDecreaseMs) &&
+    // A frame's own transmission time reads as queuing delay when frames have grown since the
+    // smallest delay was recorded (after a fast ramp): allow one frame interval of it.
+    obs.queuingDelayMs <= params.probeMaxQueueMs + 1000 / (obs.frameRateHz ?? params.frameRateHz) &&
+    obs.lossRate < params.lossLow &&
+    (obs.deliveryRatio === null || obs.deliveryRatio >= params.probeSuccessFraction) &&
+    recentBps !== null &&
+    recentBps >= params.probeSuccessFraction * s.bitrateBps &&
+    s.bitrateBps < params.maxBitrateBps &&
+    (s.link === null ||
+      s.bitrateBps < params.probeNearFraction * s.link.estimateKbps * 1000 ||
+      s.bitrateBps >= params.probeNearStartFraction * s.link.estimateKbps * 1000)
+  ) {
+    const near = s.link !== null && s.bitrateBps >= params.probeNearFraction * s.link.estimateKbps * 1000;
+    const probeBitrateBps = clampBitrate(
+      near && s.link !== null
+        ? Math.max(s.bitrateBps, linkUpperBps(s.link)) * params.probeFactorNear
+        : s.bitrateBps * params.probeFactorFar,
+      params,
+    );
+    s = {
+      ...s,
+      bitrateBps: probeBitrateBps,
+      probe: {
+        ...s.probe,
+        active: true,
+        baseBitrateBps: s.bitrateBps,
+        probeBitrateBps,
+        startedMs: nowMs,
+        judgeAtMs: nowMs + rttMs + params.probeObserveMs,
+      },
+      lastChangeMs: nowMs,
+    };
+    reason = 'probe-start';
+  }
+
+  return finish(s, obs, params, reason);
+}
+
+/** Clamps the stored rate and applies the queue drain to the output. */
+function finish(
+  s: GccState,
+  obs: RateObservation,
+  params: GccParams,
+  reason: RateReason,
+): { state: GccState; decision: RateDecision } {
+  const bitrateBps = clampBitrate(s.bitrateBps, params);
+  const state = bitrateBps === s.bitrateBps ? s : { ...s, bitrateBps };
+  let targetBitrateBps = bitrateBps;
+  let why = reason;
+  if (obs.queuingDelayMs > params.drainMinQueueMs) {
+    const rateBps = obs.recentThroughputBps ?? obs.throughputBps ?? bitrateBps;
+    // In-flight bytes beyond one base RTT's worth at the delivery rate are sitting in a queue.
+    const queuedBits = Math.max(0, obs.inFlightBytes * 8 - (rateBps * obs.minRttMs) / 1000);
+    const drainBps = (queuedBits * 1000) / params.drainTimeMs;
+    if (drainBps > 0) {
+      targetBitrateBps = clampBitrate(bitrateBps - drainBps, params);
+      if (targetBitrateBps < bitrateBps && why === 'hold') why = 'drain';
+    }
+  }
+  return { state, decision: { targetBitrateBps, reason: why } };
+}
+
+/** GCC's over-use detector (trendline_estimator.cc Detect and UpdateThreshold) plus queue guards. */
+export function detectOveruse(
+  d: OveruseDetectorState,
+  obs: RateObservation,
+  nowMs: number,
+  params: GccParams,
+): OveruseDetectorState {
+  const tsDeltaMs = d.lastUpdateMs === null ? 0 : Math.max(0, nowMs - d.lastUpdateMs);
+  const trend = obs.delayTrendMsPerMs;
+  let hypothesis = d.hypothesis;
+  let timeOverUsingMs = d.timeOverUsingMs;
+  let overuseCounter = d.overuseCounter;
+  let threshold = d.threshold;
+  let lastThresholdUpdateMs = d.lastThresholdUpdateMs;
+  const growingQueue =
+    obs.queuingDelayMs > params.queueOveruseMs && obs.queuingDelayMs > d.prevQueuingDelayMs;
+  const standingQueue = obs.standingQueueMs > params.standingQueueLimitMs;
+
+  if (obs.trendSamples >= 2) {
+    const modifiedTrend = Math.min(obs.trendSamples, params.maxTrendSamples) * trend * params.thresholdGain;
+    if (modifiedTrend > threshold) {
+      timeOverUsingMs = timeOverUsingMs === -1 ? tsDeltaMs / 2 : timeOverUsingMs + tsDeltaMs;
+      overuseCounter += 1;
+      if (timeOverUsingMs > params.overuseTimeThresholdMs && overuseCounter > 1 && trend >= d.prevTrend) {
+        timeOverUsingMs = 0;
+        overuseCounter = 0;
+        hypothesis = 'overusing';
+      }
+    } else if (modifiedTrend < -threshold) {
+      timeOverUsingMs = -1;
+      overuseCounter = 0;
+      hypothesis = 'underusing';
+    } else {
+      timeOverUsingMs = -1;
+      overuseCounter = 0;
+      hypothesis = 'normal';
+    }
+    // Adaptive threshold: follows |modified trend| slowly upwards and faster downwards, but not
+    // towards spikes far above it (a sudden capacity drop must stay detectable).
+    const updateFromMs = lastThresholdUpdateMs ?? nowMs;
+    const absTrend = Math.abs(modifiedTrend);
+    if (absTrend <= threshold + params.maxAdaptOffset) {
+      const k = absTrend < threshold ? params.thresholdDownGain : params.thresholdUpGain;
+      const stepMs = Math.min(nowMs - updateFromMs, params.maxThresholdStepMs);
+      threshold = Math.min(
+        params.maxThreshold,
+        Math.max(params.minThreshold, threshold + k * (absTrend - threshold) * stepMs),
+      );
+    }
+    lastThresholdUpdateMs = nowMs;
+  }
+  if (growingQueue || standingQueue) hypothesis = 'overusing';
+  else if (hypothesis === 'overusing' && obs.trendSamples < 2) hypothesis = 'normal';
+
+  return {
+    hypothesis,
+    threshold,
+    timeOverUsingMs,
+    overuseCounter,
+    prevTrend: obs.trendSamples >= 2 ? trend : d.prevTrend,
+    prevQueuingDelayMs: obs.queuingDelayMs,
+    lastUpdateMs: nowMs,
+    lastThresholdUpdateMs,
+  };
+}
+
+/** Updates the link capacity estimate with a throughput sample taken at over-use. */
+export function updateLink(
+  link: LinkCapacityEstimate | null,
+  throughputBps: number,
+  params: GccParams,
+): LinkCapacityEstimate {
+  const sampleKbps = throughputBps / 1000;
+  const a = params.linkEstimateAlpha;
+  const estimateKbps = link === null ? sampleKbps : (1 - a) * link.estimateKbps + a * sampleKbps;
+  const norm = Math.max(estimateKbps, 1);
+  const errorKbps = estimateKbps - sampleKbps;
+  const prevDeviation = link?.deviation ?? params.linkDeviationMin;
+  const deviation = Math.min(
+    params.linkDeviationMax,
+    Math.max(params.linkDeviationMin, (1 - a) * prevDeviation + (a * errorKbps * errorKbps) / norm),
+  );
+  return { estimateKbps, deviation };
+}
+
+/** Upper bound of the link estimate: estimate plus three standard deviations, bit/s. */
+export function linkUpperBps(link: LinkCapacityEstimate): number {
+  return (link.estimateKbps + 3 * Math.sqrt(link.deviation * link.estimateKbps)) * 1000;
+}
+
+/** Lower bound of the link estimate: estimate minus three standard deviations, bit/s. */
+export function linkLowerBps(link: LinkCapacityEstimate): number {
+  return Math.max(0, link.estimateKbps - 3 * Math.sqrt(link.deviation * link.estimateKbps)) * 1000;
+}
