@@ -219,10 +219,8 @@ test('decodeLumaPlanes: rescales with scaleTo, and rejects 10-bit input naming t
   const path = join(dir.path, 'ten-bit.mkv');
   {
     await using muxer = await Muxer.open(path);
-    using encoder = await Encoder.create(FF_ENCODER_FFV1, {
-      timeBase: { num: 1, den: 25 },
-      frameRate: { num: 25, den: 1 },
-    });
+    // The encoder takes size, format and time base from the first frame.
+    using encoder = await Encoder.create(FF_ENCODER_FFV1);
     const width = 64;
     const height = 64;
     const buffer = Buffer.alloc(width * height * 3); // 10-bit 4:2:0: 2 bytes per sample, 1.5 samples per pixel
