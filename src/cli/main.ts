@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { setLogLevel } from '../log.ts';
+import { registerCompare } from './commands/compare.ts';
 import { registerProbe } from './commands/probe.ts';
 import { EXIT, reportError } from './run-command.ts';
 
@@ -19,6 +20,7 @@ program.hook('preAction', () => {
 });
 
 registerProbe(program);
+registerCompare(program);
 
 try {
   await program.parseAsync(process.argv);

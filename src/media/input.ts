@@ -59,8 +59,9 @@ export async function openInput(input: string): Promise<Demuxer> {
     });
   if (info.size === 0)
     throw new QuadStreamError('input', 'input.not-media', `${input}: file is empty`, { subject: input });
+  let demuxer: Demuxer;
   try {
-    return await Demuxer.open(input);
+    demuxer = await Demuxer.open(input);
   } catch (cause) {
     throw new QuadStreamError(
       'input',
@@ -72,7 +73,22 @@ export async function openInput(input: string): Promise<Demuxer> {
       },
     );
   }
+  // FFmpeg's `tty` demuxer turns any text file into "ANSI art" video; nobody means that.
+  if (TEXT_FORMATS.has(demuxer.formatName)) {
+    await demuxer.close();
+    throw new QuadStreamError(
+      'input',
+      'input.not-media',
+      `${input}: not a media file FFmpeg can read (it is text)`,
+      {
+        subject: input,
+      },
+    );
+  }
+  return demuxer;
 }
+
+const TEXT_FORMATS = new Set(['tty']);
 
 /** The input's best video stream, or an input error listing what the file has instead. */
 export function videoStreamOf(demuxer: Demuxer, input: string): Stream {

@@ -16,6 +16,8 @@ export interface MakeVideoOptions {
   readonly frames?: number;
   readonly encoder?: string;
   readonly crf?: number;
+  /** Encode 10-bit (yuv420p10le). */
+  readonly tenBit?: boolean;
 }
 
 /** Encodes `frames` frames of a lavfi source into `dir/name` and returns the path. */
@@ -36,13 +38,14 @@ export async function makeVideo(o: MakeVideoOptions): Promise<string> {
       lowLatency: false,
       globalHeader: true,
       preset: 'ultrafast',
+      tenBit: o.tenBit === true,
     },
   });
   await using writer = await VideoFileWriter.open(path, session.codecContext);
   let i = 0;
   const source = o.source ?? `lavfi:testsrc2=size=${width}x${height}:rate=${fps}`;
   for await (const frame of decodedFrames(source, {
-    pixelFormat: 'yuv420p',
+    pixelFormat: o.tenBit === true ? 'yuv420p10le' : 'yuv420p',
     width,
     height,
     maxFrames: o.frames ?? 30,
