@@ -87,6 +87,8 @@ export function crfSearchStep(probes: readonly CrfProbe[], p: CrfSearchParams): 
   const below = probes.filter((x) => x.score < p.target).sort((a, b) => a.crf - b.crf)[0]; // lowest CRF already below
   if (above !== undefined && below !== undefined && below.crf - above.crf <= step)
     return finish('bracket-exhausted');
+  if (above !== undefined && below === undefined && above.crf >= p.maxCrf) return finish('range-edge');
+  if (below !== undefined && above === undefined && below.crf <= p.minCrf) return finish('range-edge');
   if (probes.length >= maxProbes) return finish('max-probes');
   const tried = new Set(probes.map((x) => x.crf));
   let next: number;
@@ -98,10 +100,8 @@ export function crfSearchStep(probes: readonly CrfProbe[], p: CrfSearchParams): 
     if (next >= below.crf) next = snap(below.crf - step, p);
   } else if (above !== undefined) {
     // Everything so far is too good: go up, halfway to the top of the range.
-    if (above.crf >= p.maxCrf) return finish('range-edge');
     next = snap(Math.max(above.crf + step, (above.crf + p.maxCrf) / 2), p);
   } else if (below !== undefined) {
-    if (below.crf <= p.minCrf) return finish('range-edge');
     next = snap(Math.min(below.crf - step, Math.floor((below.crf + p.minCrf) / 2 / step) * step), p);
   } else {
     return finish('within-tolerance');
