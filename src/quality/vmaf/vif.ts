@@ -15,6 +15,9 @@ const FILTERS: readonly (readonly number[])[] = [
   [10904, 43728, 10904],
 ];
 
+/** The same filters as typed arrays for the hot loops. */
+const FILTER_ARRAYS: readonly Float64Array[] = FILTERS.map((f) => Float64Array.from(f));
+
 /** Largest half filter width (scale 0); every intermediate row is padded by this much. */
 const PAD = 8;
 /** `sigma_nsq` in libvmaf: the noise variance 2.0 in Q16. */
@@ -79,6 +82,7 @@ export class VifExtractor {
   readonly #tDis: Float64Array;
   readonly #tRefDis: Float64Array;
   readonly #rowOffsets: Int32Array;
+  readonly #refOffsets = new Int32Array(2 * PAD + 1);
   readonly #acc: Accumulators = { numLog: 0, denLog: 0, numNonLog: 0, denNonLog: 0 };
 
   /**
@@ -150,7 +154,7 @@ export class VifExtractor {
   #scale0(ref: LumaPlane, dis: LumaPlane): number {
     const w = this.width;
     const h = this.height;
-    const filter = FILTERS[0] as readonly number[];
+    const filter = FILTER_ARRAYS[0] as Float64Array;
     const half = 8;
     const rd = ref.data;
     const dd = dis.data;
@@ -162,7 +166,8 @@ export class VifExtractor {
     const tDis = this.#tDis;
     const tRD = this.#tRefDis;
     const acc = this.#resetAcc();
-    const refOffs = new Int32Array(2 * half + 1);
+    const refOffs = this.#refOffsets;
+    const f8 = filter[8] as number;
     for (let i = 0; i < h; ++i) {
       const offs = this.#taps(i, half, h, ds);
       for (let k = 0; k <= 2 * half; ++k) {
@@ -171,23 +176,28 @@ export class VifExtractor {
         else if (r >= h) r = 2 * (h - 1) - r;
         refOffs[k] = r * rs;
       }
+      const rc = refOffs[8] as number;
+      const dc = offs[8] as number;
       for (let j = 0; j < w; ++j) {
-        let mu1 = 0;
-        let mu2 = 0;
-        let sRef = 0;
-        let sDis = 0;
-        let sRD = 0;
-        for (let k = 0; k <= 2 * half; ++k) {
+        const ac = rd[rc + j] as number;
+        const bc = dd[dc + j] as number;
+        let mu1 = f8 * ac;
+        let mu2 = f8 * bc;
+        let sRef = mu1 * ac;
+        let sDis = mu2 * bc;
+        let sRD = mu1 * bc;
+        // The filter is symmetric: taps k and 16 - k share a coefficient.
+        for (let k = 0; k < 8; ++k) {
           const f = filter[k] as number;
-          const a = rd[(refOffs[k] as number) + j] as number;
-          const b = dd[(offs[k] as number) + j] as number;
-          const fa = f * a;
-          const fb = f * b;
-          mu1 += fa;
-          mu2 += fb;
-          sRef += fa * a;
-          sDis += fb * b;
-          sRD += fa * b;
+          const a0 = rd[(refOffs[k] as number) + j] as number;
+          const a1 = rd[(refOffs[16 - k] as number) + j] as number;
+          const b0 = dd[(offs[k] as number) + j] as number;
+          const b1 = dd[(offs[16 - k] as number) + j] as number;
+          mu1 += f * (a0 + a1);
+          mu2 += f * (b0 + b1);
+          sRef += f * (a0 * a0 + a1 * a1);
+          sDis += f * (b0 * b0 + b1 * b1);
+          sRD += f * (a0 * b0 + a1 * b1);
         }
         const p = j + PAD;
         tMu1[p] = (mu1 + 128) >> 8;
@@ -247,9 +257,9 @@ export class VifExtractor {
 
   /** Horizontal filter of the current padded row and the VIF statistic of each of its pixels. */
   #horizontal(w: number, scale: number, acc: Accumulators): void {
-    const filter = FILTERS[scale] as readonly number[];
-    const fw = filter.length;
-    const half = fw >> 1;
+    const filter = FILTER_ARRAYS[scale] as Float64Array;
+    const half = filter.length >> 1;
+    const fc = filter[half] as number;
     const tMu1 = this.#tMu1;
     const tMu2 = this.#tMu2;
     const tRef = this.#tRef;
@@ -266,20 +276,21 @@ export class VifExtractor {
     let numNonLog = acc.numNonLog;
     let denNonLog = acc.denNonLog;
     for (let j = 0; j < w; ++j) {
-      let mu1 = 0;
-      let mu2 = 0;
-      let sRef = 0;
-      let sDis = 0;
-      let sRD = 0;
-      const base = j + PAD - half;
-      for (let k = 0; k < fw; ++k) {
+      const c = j + PAD;
+      let mu1 = fc * (tMu1[c] as number);
+      let mu2 = fc * (tMu2[c] as number);
+      let sRef = fc * (tRef[c] as number);
+      let sDis = fc * (tDis[c] as number);
+      let sRD = fc * (tRD[c] as number);
+      for (let k = 0; k < half; ++k) {
         const f = filter[k] as number;
-        const o = base + k;
-        mu1 += f * (tMu1[o] as number);
-        mu2 += f * (tMu2[o] as number);
-        sRef += f * (tRef[o] as number);
-        sDis += f * (tDis[o] as number);
-        sRD += f * (tRD[o] as number);
+        const l = c - half + k;
+        const r = c + half - k;
+        mu1 += f * ((tMu1[l] as number) + (tMu1[r] as number));
+        mu2 += f * ((tMu2[l] as number) + (tMu2[r] as number));
+        sRef += f * ((tRef[l] as number) + (tRef[r] as number));
+        sDis += f * ((tDis[l] as number) + (tDis[r] as number));
+        sRD += f * ((tRD[l] as number) + (tRD[r] as number));
       }
       const mu1Sq = mulRound32(mu1, mu1);
       const mu2Sq = mulRound32(mu2, mu2);
@@ -326,8 +337,8 @@ export class VifExtractor {
     const outH = h >> 1;
     const outR = this.#ref;
     const outD = this.#dis;
-    const refOffs = new Int32Array(fw);
-    const disOffs = new Int32Array(fw);
+    const refOffs = this.#rowOffsets;
+    const disOffs = this.#refOffsets;
     for (let oi = 0; oi < outH; ++oi) {
       const i = 2 * oi;
       for (let k = 0; k < fw; ++k) {
@@ -337,13 +348,24 @@ export class VifExtractor {
         refOffs[k] = r * ref.stride;
         disOffs[k] = r * dis.stride;
       }
+      const rdata = ref.data;
+      const ddata = dis.data;
+      const fc = filter[half] as number;
+      const rc = refOffs[half] as number;
+      const dc = disOffs[half] as number;
       for (let j = 0; j < w; ++j) {
-        let a = 0;
-        let b = 0;
-        for (let k = 0; k < fw; ++k) {
+        let a = fc * (rdata[rc + j] as number);
+        let b = fc * (ddata[dc + j] as number);
+        for (let k = 0; k < half; ++k) {
           const f = filter[k] as number;
-          a += f * (ref.data[(refOffs[k] as number) + j] as number);
-          b += f * (dis.data[(disOffs[k] as number) + j] as number);
+          a +=
+            f *
+            ((rdata[(refOffs[k] as number) + j] as number) +
+              (rdata[(refOffs[fw - 1 - k] as number) + j] as number));
+          b +=
+            f *
+            ((ddata[(disOffs[k] as number) + j] as number) +
+              (ddata[(disOffs[fw - 1 - k] as number) + j] as number));
         }
         tR[j + PAD] = (a + 128) >> 8;
         tD[j + PAD] = (b + 128) >> 8;
