@@ -34,7 +34,7 @@ async function reencode(input: string, output: string, frames: number): Promise<
   using decoder = await Decoder.create(stream);
   using encoder = await Encoder.create(FF_ENCODER_LIBX264, {
     decoder,
-    options: { crf: '38', preset: 'veryfast' },
+    options: { crf: 38, preset: 'veryfast' },
   });
   await using muxer = await Muxer.open(output);
   const index = muxer.addStream(encoder);
