@@ -146,6 +146,8 @@ export interface EstimatorState {
   readonly feedbackCount: number;
   /** Sender-clock time of the last feedback report. */
   readonly lastFeedbackMs: number | null;
+  /** Bytes of all in-order delivered frames so far. */
+  readonly deliveredBytes: number;
 }
 
 /**
@@ -190,6 +192,15 @@ export interface RateObservation {
   readonly frameRateHz: number | null;
   /** Feedback reports processed so far; a controller compares it to tell fresh input from stale. */
   readonly feedbackCount: number;
+  /**
+   * Cumulative counters for measuring over any stretch of frames: bytes of all in-order
+   * delivered frames, and the send time (sender clock) and receive time (viewer clock) of the
+   * latest one. Between two observations, Δbytes / Δreceive is the delivered rate of the frames
+   * in between and Δsend / Δreceive their delivery ratio. `null` times before the first frame.
+   */
+  readonly deliveredBytes: number;
+  readonly lastSendTimeMs: number | null;
+  readonly lastReceiveTimeMs: number | null;
   /** Milliseconds since the last feedback report, `null` before the first one. */
   readonly feedbackAgeMs: number | null;
 }
@@ -220,6 +231,7 @@ export function createEstimator(params: Partial<EstimatorParams> = {}): Estimato
     smoothedRttMs: null,
     feedbackCount: 0,
     lastFeedbackMs: null,
+    deliveredBytes: 0,
   };
 }
 
@@ -297,6 +309,7 @@ export function estimatorOnFeedback(
         : state.minRtt,
     feedbackCount: state.feedbackCount + 1,
     lastFeedbackMs: nowMs,
+    deliveredBytes: inOrder ? state.deliveredBytes + feedback.sizeBytes : state.deliveredBytes,
   };
 }
 
@@ -367,6 +380,9 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
     inFlightBytes,
     frameRateHz,
     feedbackCount: state.feedbackCount,
+    deliveredBytes: state.deliveredBytes,
+    lastSendTimeMs: last?.sendTimeMs ?? null,
+    lastReceiveTimeMs: last?.receiveTimeMs ?? null,
     feedbackAgeMs: state.lastFeedbackMs === null ? null : Math.max(0, nowMs - state.lastFeedbackMs),
   };
 }

@@ -77,6 +77,12 @@ export interface GccParams extends BitrateBounds {
   /** Bounds of the normalised variance of that estimate (GCC: 0.4 and 2.5). */
   readonly linkDeviationMin: number;
   readonly linkDeviationMax: number;
+  /**
+   * The estimate's bounds are at least this fraction either side of it (addition: GCC's three
+   * standard deviations shrink to about 1% at 20 Mbit/s, and one throughput sample taken during a
+   * transient would then reset the estimate and restart the fast ramp-up).
+   */
+  readonly linkBoundMinFraction: number;
   /** Fallback frame rate for additive increase before one is measured. */
   readonly frameRateHz: number;
 
@@ -111,12 +117,14 @@ export interface GccParams extends BitrateBounds {
    * increase climbs (so a link at its estimate is probed above it, not below).
    */
   readonly probeNearStartFraction: number;
-  /** A probe is judged this long plus one RTT after it starts, ms. */
-  readonly probeObserveMs: number;
+  /**
+   * A probe is judged on the frames sent during its first this many ms (far / near probes),
+   * once their feedback is in. Near probes measure longer: their step is small.
+   */
+  readonly probeFarDurationMs: number;
+  readonly probeNearDurationMs: number;
   /** Wait after a decrease before probing, ms. */
   readonly probeAfterDecreaseMs: number;
-  /** Wait between probes near the link estimate, ms. */
-  readonly probeIntervalNearMs: number;
   /** Back-off after a failed probe, doubled at each failure up to the maximum, ms. */
   readonly probeBackoffMinMs: number;
   readonly probeBackoffMaxMs: number;
@@ -125,11 +133,11 @@ export interface GccParams extends BitrateBounds {
   /** A probe fails at once when the queuing delay exceeds this, ms. */
   readonly probeGuardQueueMs: number;
   /**
-   * A probe succeeds if its frames were delivered at this fraction of the rate they were sent
-   * (the observation's `deliveryRatio`), and it starts only when that holds at the current rate.
+   * A probe succeeds if its frames were delivered at this fraction of the rate they were sent,
+   * and starts only when the observation's `deliveryRatio` is at least this at the current rate.
    */
   readonly probeSuccessFraction: number;
-  /** ... and if the short-window throughput reached this fraction of the probe target. */
+  /** ... and if their delivered rate reached this fraction of the probe target. */
   readonly probeFillFraction: number;
 
   /** Without feedback for this long (or three RTTs), the target halves, ms. */
@@ -149,7 +157,7 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   overuseTimeThresholdMs: 10,
   maxTrendSamples: 60,
   queueOveruseMs: 60,
-  standingQueueLimitMs: 30,
+  standingQueueLimitMs: 15,
   beta: 0.85,
   multiplicativeIncreasePerS: 1.08,
   responseTimeExtraMs: 100,
@@ -161,9 +169,10 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   linkEstimateAlpha: 0.05,
   linkDeviationMin: 0.4,
   linkDeviationMax: 2.5,
+  linkBoundMinFraction: 0.03,
   frameRateHz: 60,
   drainTimeMs: 300,
-  drainMinQueueMs: 60,
+  drainMinQueueMs: 100,
   lossHigh: 0.1,
   lossLow: 0.02,
   lossDecreaseIntervalMs: 300,
@@ -171,12 +180,12 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   probeFactorFar: 1.25,
   probeFactorNear: 1.03,
   probeNearFraction: 0.7,
-  probeNearStartFraction: 0.95,
-  probeObserveMs: 200,
+  probeNearStartFraction: 0.85,
+  probeFarDurationMs: 200,
+  probeNearDurationMs: 400,
   probeAfterDecreaseMs: 1_000,
-  probeIntervalNearMs: 500,
   probeBackoffMinMs: 1_000,
-  probeBackoffMaxMs: 4_000,
+  probeBackoffMaxMs: 2_000,
   probeMaxQueueMs: 10,
   probeGuardQueueMs: 25,
   probeSuccessFraction: 0.95,
@@ -220,11 +229,16 @@ export interface LinkCapacityEstimate {
 /** The probe in progress, if any. */
 export interface ProbeState {
   readonly active: boolean;
+  /** A near probe (just above the link estimate) rather than a far one. */
+  readonly near: boolean;
   /** Target before the probe step, restored when the probe fails. */
   readonly baseBitrateBps: number;
   readonly probeBitrateBps: number;
   readonly startedMs: number;
-  readonly judgeAtMs: number;
+  /** The probe's frames are those sent from `startedMs` to this, ms. */
+  readonly endSendMs: number;
+  /** Counters at the first reported frame of the probe (see `RateObservation.deliveredBytes`). */
+  readonly mark: { readonly bytes: number; readonly sendMs: number; readonly receiveMs: number } | null;
   /** No probe starts before this. */
   readonly nextProbeMs: number;
   readonly backoffMs: number;
@@ -265,10 +279,12 @@ export function createGccState(startBitrateBps: number, params: GccParams): GccS
     link: null,
     probe: {
       active: false,
+      near: false,
       baseBitrateBps: 0,
       probeBitrateBps: 0,
       startedMs: 0,
-      judgeAtMs: 0,
+      endSendMs: 0,
+      mark: null,
       nextProbeMs: 0,
       backoffMs: params.probeBackoffMinMs,
       recoverUntilMs: 0,
@@ -343,39 +359,52 @@ export function gccStep(
           active: false,
           nextProbeMs: nowMs + backoffMs,
           backoffMs,
-          recoverUntilMs: nowMs + rttMs + params.probeObserveMs,
+          recoverUntilMs: nowMs + rttMs + params.probeFarDurationMs,
         },
         lastChangeMs: nowMs,
       };
       return finish(s, obs, params, 'probe-failed');
     }
-    if (nowMs >= s.probe.judgeAtMs) {
-      // The frames of the probe arrived as fast as they were sent (the encoder's frame-size noise
-      // cancels in this ratio), and the encoder did fill most of the step.
+    // Mark the counters at the first reported frame sent after the step, judge once the last
+    // frame of the probe is reported.
+    let mark = s.probe.mark;
+    if (mark === null && obs.lastSendTimeMs !== null && obs.lastSendTimeMs > s.probe.startedMs) {
+      mark = { bytes: obs.deliveredBytes, sendMs: obs.lastSendTimeMs, receiveMs: obs.lastReceiveTimeMs ?? 0 };
+      s = { ...s, probe: { ...s.probe, mark } };
+    }
+    const timedOut = nowMs > s.probe.endSendMs + 2 * rttMs + params.feedbackTimeoutMs;
+    if (
+      timedOut ||
+      (mark !== null && obs.lastSendTimeMs !== null && obs.lastSendTimeMs >= s.probe.endSendMs)
+    ) {
+      // A probe succeeds when its frames arrived as fast as they were sent (the encoder's
+      // frame-size noise cancels in this ratio) and the encoder filled most of the step. A near
+      // probe must also have carried more than the link estimate's upper bound: that, not the
+      // absence of a queue, is what shows the estimate to be stale.
+      const receiveSpanMs = mark === null ? 0 : (obs.lastReceiveTimeMs ?? 0) - mark.receiveMs;
+      const sendSpanMs = mark === null ? 0 : (obs.lastSendTimeMs ?? 0) - mark.sendMs;
+      const probeRateBps =
+        mark !== null && receiveSpanMs > 0
+          ? ((obs.deliveredBytes - mark.bytes) * 8 * 1000) / receiveSpanMs
+          : 0;
+      const link = s.link;
       const delivered =
-        obs.deliveryRatio !== null &&
-        obs.deliveryRatio >= params.probeSuccessFraction &&
-        recentBps !== null &&
-        recentBps >= params.probeFillFraction * s.probe.probeBitrateBps;
+        !timedOut &&
+        receiveSpanMs > 0 &&
+        sendSpanMs / receiveSpanMs >= params.probeSuccessFraction &&
+        probeRateBps >= params.probeFillFraction * s.probe.probeBitrateBps &&
+        (!s.probe.near || (link !== null && probeRateBps > linkUpperBps(link, params)));
       if (delivered) {
-        const link =
-          recentBps !== null && s.link !== null && recentBps > linkUpperBps(s.link) ? null : s.link;
-        const near =
-          link !== null && s.probe.probeBitrateBps >= params.probeNearFraction * link.estimateKbps * 1000;
         s = {
           ...s,
-          link,
-          probe: {
-            ...s.probe,
-            active: false,
-            nextProbeMs: near ? nowMs + params.probeIntervalNearMs : nowMs,
-            backoffMs: params.probeBackoffMinMs,
-          },
+          link: link !== null && probeRateBps > linkUpperBps(link, params) ? null : link,
+          probe: { ...s.probe, active: false, nextProbeMs: nowMs, backoffMs: params.probeBackoffMinMs },
           lastChangeMs: nowMs,
         };
         reason = 'probe-ok';
       } else {
-        // Not delivered, yet no queue: the sender did not fill the step (application-limited).
+        // Not carried, though without a queue to show for it (yet): the link is at capacity, or
+        // the encoder did not fill the step. Withdraw it like a failure.
         const backoffMs = Math.min(params.probeBackoffMaxMs, s.probe.backoffMs * 2);
         s = {
           ...s,
@@ -416,7 +445,7 @@ export function gccStep(
       let decreased = params.beta * recentBps;
       if (decreased > s.bitrateBps && s.link !== null) decreased = params.beta * s.link.estimateKbps * 1000;
       let link = s.link;
-      if (link !== null && recentBps < linkLowerBps(link)) link = null;
+      if (link !== null && recentBps < linkLowerBps(link, params)) link = null;
       link = updateLink(link, recentBps, params);
       s = {
         ...s,
@@ -432,7 +461,7 @@ export function gccStep(
     }
   } else if (rateControl === 'increase') {
     let link = s.link;
-    if (throughputBps !== null && link !== null && throughputBps > linkUpperBps(link)) {
+    if (throughputBps !== null && link !== null && throughputBps > linkUpperBps(link, params)) {
       // More gets through than the link was thought to carry: find out how much more, now.
       link = null;
       s = { ...s, probe: { ...s.probe, nextProbeMs: nowMs, backoffMs: params.probeBackoffMinMs } };
@@ -513,7 +542,7 @@ export function gccStep(
     const near = s.link !== null && s.bitrateBps >= params.probeNearFraction * s.link.estimateKbps * 1000;
     const probeBitrateBps = clampBitrate(
       near && s.link !== null
-        ? Math.max(s.bitrateBps, linkUpperBps(s.link)) * params.probeFactorNear
+        ? Math.max(s.bitrateBps, linkUpperBps(s.link, params)) * params.probeFactorNear
         : s.bitrateBps * params.probeFactorFar,
       params,
     );
@@ -523,10 +552,12 @@ export function gccStep(
       probe: {
         ...s.probe,
         active: true,
+        near,
         baseBitrateBps: s.bitrateBps,
         probeBitrateBps,
         startedMs: nowMs,
-        judgeAtMs: nowMs + rttMs + params.probeObserveMs,
+        endSendMs: nowMs + (near ? params.probeNearDurationMs : params.probeFarDurationMs),
+        mark: null,
       },
       lastChangeMs: nowMs,
     };
@@ -645,12 +676,19 @@ export function updateLink(
   return { estimateKbps, deviation };
 }
 
-/** Upper bound of the link estimate: estimate plus three standard deviations, bit/s. */
-export function linkUpperBps(link: LinkCapacityEstimate): number {
-  return (link.estimateKbps + 3 * Math.sqrt(link.deviation * link.estimateKbps)) * 1000;
+/** Upper bound of the link estimate: three standard deviations (or the minimum margin) above, bit/s. */
+export function linkUpperBps(link: LinkCapacityEstimate, params: GccParams): number {
+  return (link.estimateKbps + linkMarginKbps(link, params)) * 1000;
 }
 
-/** Lower bound of the link estimate: estimate minus three standard deviations, bit/s. */
-export function linkLowerBps(link: LinkCapacityEstimate): number {
-  return Math.max(0, link.estimateKbps - 3 * Math.sqrt(link.deviation * link.estimateKbps)) * 1000;
+/** Lower bound of the link estimate: three standard deviations (or the minimum margin) below, bit/s. */
+export function linkLowerBps(link: LinkCapacityEstimate, params: GccParams): number {
+  return Math.max(0, link.estimateKbps - linkMarginKbps(link, params)) * 1000;
+}
+
+function linkMarginKbps(link: LinkCapacityEstimate, params: GccParams): number {
+  return Math.max(
+    3 * Math.sqrt(link.deviation * link.estimateKbps),
+    params.linkBoundMinFraction * link.estimateKbps,
+  );
 }

@@ -20,7 +20,7 @@
  * start, or one that creeps as old minima expire, would be held for ever; and "the queue looked
  * empty" cannot be trusted, because it is measured against that same minimum). So
  * `refreshFirstMs` after the first feedback and then every `refreshIntervalMs`, the target drops
- * to `1 − refreshDepth` of the throughput until the delay stops reaching new lows (LEDBAT++'s periodic slowdown, made gentle: a 15% dip for a few hundred ms).
+ * to `1 − refreshDepth` of its recent average until the delay stops reaching new lows (LEDBAT++'s periodic slowdown, made gentle: a 15% dip for a few hundred ms).
  *
  * Pure: `pidStep(state, observation, nowMs, params) → { state, decision }`.
  */
@@ -48,7 +48,10 @@ export interface PidParams extends BitrateBounds {
   readonly errorMin: number;
   /** Gains are scaled by min(1, √(this / RTT)), ms. */
   readonly rttReferenceMs: number;
-  /** Loss up to this is added back to the base (random loss is not congestion). */
+  /**
+   * Loss up to this is added back to the base (random loss is not congestion); above it the
+   * target is never raised.
+   */
   readonly lossCompensationMax: number;
   /** Without feedback for this long (or three RTTs), the target halves, ms. */
   readonly feedbackTimeoutMs: number;
@@ -56,8 +59,10 @@ export interface PidParams extends BitrateBounds {
   readonly refreshIntervalMs: number;
   /** The first base refresh starts this long after the first feedback, ms. */
   readonly refreshFirstMs: number;
-  /** During a refresh the target is this fraction below the throughput. */
+  /** During a refresh the target is this fraction below the average target before it. */
   readonly refreshDepth: number;
+  /** Time constant of that average, seconds. */
+  readonly averageS: number;
   /** A refresh lasts at least this plus one RTT, and at most `refreshMaxMs`, ms. */
   readonly refreshMinMs: number;
   readonly refreshMaxMs: number;
@@ -83,6 +88,7 @@ export const DEFAULT_PID_TUNING: Omit<PidParams, keyof BitrateBounds> = {
   refreshIntervalMs: 10_000,
   refreshFirstMs: 2_000,
   refreshDepth: 0.15,
+  averageS: 1,
   refreshMinMs: 100,
   refreshMaxMs: 2_000,
   refreshSettleMs: 100,
@@ -111,6 +117,8 @@ export interface PidState {
   readonly refreshStartMs: number | null;
   /** Target held during that refresh, bit/s. */
   readonly refreshBitrateBps: number;
+  /** The target averaged over about a second (the refresh steps down from this), bit/s. */
+  readonly averageTargetBps: number;
   /** Lowest queuing delay read during that refresh, and when it was reached, ms. */
   readonly refreshLowMs: number;
   readonly refreshLowAtMs: number;
@@ -127,6 +135,7 @@ export function createPidState(startBitrateBps: number, params: PidParams): PidS
     nextRefreshMs: null,
     refreshStartMs: null,
     refreshBitrateBps: 0,
+    averageTargetBps: clampBitrate(startBitrateBps, params),
     refreshLowMs: 0,
     refreshLowAtMs: 0,
   };
@@ -169,7 +178,7 @@ export function pidStep(
   let refreshLowAtMs = state.refreshLowAtMs;
   if (refreshStartMs === null && nowMs >= nextRefreshMs) {
     refreshStartMs = nowMs;
-    refreshBitrateBps = clampBitrate(baseBps * (1 - params.refreshDepth), params);
+    refreshBitrateBps = clampBitrate(state.averageTargetBps * (1 - params.refreshDepth), params);
     refreshLowMs = obs.queuingDelayMs;
     refreshLowAtMs = nowMs;
   }
@@ -223,11 +232,17 @@ export function pidStep(
   const pinnedLow = error < 0 && (uWith <= params.outputMin || targetWith <= params.minBitrateBps);
   const integral = pinnedHigh || pinnedLow ? state.integral : candidate;
   const u = Math.min(params.outputMax, Math.max(params.outputMin, raw(integral)));
-  const targetBitrateBps = clampBitrate(baseBps * (1 + u), params);
+  let targetBitrateBps = clampBitrate(baseBps * (1 + u), params);
+  // Beyond the loss that compensation covers, the link is broken rather than full: never raise.
+  if (obs.lossRate > params.lossCompensationMax)
+    targetBitrateBps = Math.min(targetBitrateBps, state.targetBitrateBps);
+  const averageTargetBps =
+    state.averageTargetBps + (targetBitrateBps - state.averageTargetBps) * Math.min(1, dtS / params.averageS);
   return {
     state: {
       ...state,
       targetBitrateBps,
+      averageTargetBps,
       integral,
       lastUpdateMs: nowMs,
       lastFeedbackCount: obs.feedbackCount,

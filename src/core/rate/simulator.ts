@@ -530,19 +530,24 @@ function scenario(
 export const STANDARD_SCENARIOS: readonly Scenario[] = [
   scenario('steady', 'steady 20 Mbit/s', { capacityBps: [{ atMs: 0, value: 20 * M }] }),
   scenario('step-down', '20 → 5 Mbit/s at 15 s', {
+    durationMs: 40_000,
+    settleMs: 10_000,
     capacityBps: [
       { atMs: 0, value: 20 * M },
       { atMs: 15_000, value: 5 * M },
     ],
   }),
   scenario('step-up', '5 → 20 Mbit/s at 15 s', {
+    durationMs: 40_000,
+    settleMs: 10_000,
     capacityBps: [
       { atMs: 0, value: 5 * M },
       { atMs: 15_000, value: 20 * M },
     ],
   }),
-  scenario('swing', '50 Mbit/s ↔ 1 Gbit/s every 10 s, bounds 5 Mbit/s–1 Gbit/s', {
-    durationMs: 60_000,
+  scenario('swing', '50 Mbit/s ↔ 1 Gbit/s every 10 s, then 1 Gbit/s for 20 s; bounds 5 Mbit/s–1 Gbit/s', {
+    durationMs: 70_000,
+    settleMs: 10_000,
     capacityBps: [
       { atMs: 0, value: 50 * M },
       { atMs: 10_000, value: 1000 * M },
@@ -561,8 +566,8 @@ export const STANDARD_SCENARIOS: readonly Scenario[] = [
   scenario('rtt-500ms', 'steady 20 Mbit/s, 500 ms RTT', {
     capacityBps: [{ atMs: 0, value: 20 * M }],
     baseRttMs: 500,
-    durationMs: 40_000,
-    measureFromMs: 15_000,
+    durationMs: 50_000,
+    measureFromMs: 20_000,
   }),
   scenario('loss-ramp', '20 Mbit/s, random loss 0 → 2 → 5 → 10 → 20% every 6 s', {
     capacityBps: [{ atMs: 0, value: 20 * M }],
