@@ -58,14 +58,14 @@ const LUMA_8BIT = new Set([
   'nv42',
 ]);
 
-/** Pixel formats with more than 8 bits per sample, by name (`yuv420p10le`, `p010le`, `gray12be`…). */
+/**
+ * Bits per sample of a pixel format, from its name: a `9`…`16` before the endianness suffix
+ * (`yuv420p10le`, `p010le`, `gray12be`; `nv20` is 10-bit), 16 for float and 48/64-bit RGB, else 8.
+ */
 function bitsPerSample(name: string): number {
-  const depth = /(?:p|gray|y|ya|rgb|bgr|gbrp|gbrap|xv|v)(\d{2})(?:le|be)?$/.exec(name);
-  if (depth?.[1] !== undefined) return Number(depth[1]);
-  if (/^p0(10|16)|^p2(10|16)|^p4(10|16)/.test(name)) return name.includes('16') ? 16 : 10;
-  if (/^[yx]2(10|12)/.test(name)) return name.includes('12') ? 12 : 10;
-  if (/f16|f32|48|64/.test(name)) return 16;
-  return 8;
+  const depth = /(9|10|12|14|16|20|32)(le|be)$/.exec(name)?.[1];
+  if (depth !== undefined) return depth === '20' ? 10 : Number(depth);
+  return /f16|f32|48|64/.test(name) ? 16 : 8;
 }
 
 /**
