@@ -198,7 +198,12 @@ export function createGccParams(
   bounds: BitrateBounds,
   overrides: Partial<Omit<GccParams, keyof BitrateBounds>> = {},
 ): GccParams {
-  return { ...DEFAULT_GCC_TUNING, ...overrides, ...bounds };
+  return {
+    ...DEFAULT_GCC_TUNING,
+    ...overrides,
+    minBitrateBps: bounds.minBitrateBps,
+    maxBitrateBps: bounds.maxBitrateBps,
+  };
 }
 
 /** The over-use detector's verdict (GCC's `BandwidthUsage`). */
@@ -585,7 +590,8 @@ function finish(
     const drainBps = (queuedBits * 1000) / params.drainTimeMs;
     if (drainBps > 0) {
       targetBitrateBps = clampBitrate(bitrateBps - drainBps, params);
-      if (targetBitrateBps < bitrateBps && why === 'hold') why = 'drain';
+      const decisive: readonly RateReason[] = ['decrease-overuse', 'loss-decrease', 'probe-failed'];
+      if (targetBitrateBps < bitrateBps && !decisive.includes(why)) why = 'drain';
     }
   }
   return { state, decision: { targetBitrateBps, reason: why } };

@@ -100,7 +100,12 @@ export function createPidParams(
   bounds: BitrateBounds,
   overrides: Partial<Omit<PidParams, keyof BitrateBounds>> = {},
 ): PidParams {
-  return { ...DEFAULT_PID_TUNING, ...overrides, ...bounds };
+  return {
+    ...DEFAULT_PID_TUNING,
+    ...overrides,
+    minBitrateBps: bounds.minBitrateBps,
+    maxBitrateBps: bounds.maxBitrateBps,
+  };
 }
 
 /** State of {@link pidStep}: an immutable value. */
