@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { setLogLevel } from '../log.ts';
 import { registerCompare } from './commands/compare.ts';
+import { registerEncode } from './commands/encode.ts';
 import { registerProbe } from './commands/probe.ts';
 import { EXIT, reportError } from './run-command.ts';
 
@@ -21,6 +22,7 @@ program.hook('preAction', () => {
 
 registerProbe(program);
 registerCompare(program);
+registerEncode(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,100 @@
+/**
+ * The segment job itself, the same code whatever the transport: find the segment's frames,
+ * encode exactly those (the first as a keyframe), write them to a NUT file under a temporary
+ * name, check the file (decodes, right frame count, keyframe first) and rename it into place.
+ */
+import { rename, rm, stat } from 'node:fs/promises';
+import { QuadStreamError, describeError } from '../core/errors.ts';
+import { FrameConverter } from '../media/frame-convert.ts';
+import { VideoEncoder } from '../media/video-encoder.ts';
+import { VideoFileWriter } from '../media/video-writer.ts';
+import type { SegmentJob, SegmentResult } from './job.ts';
+import { checkSegmentFile } from './segment-check.ts';
+import { segmentFrames } from './segment-frames.ts';
+
+/** Hooks a transport passes to {@link runSegmentJob}. */
+export interface SegmentRunOptions {
+  /** Called with the number of frames encoded so far (at most every few frames). */
+  readonly onProgress?: (frames: number) => void;
+  readonly signal?: AbortSignal;
+  /** Test-only: what an injected crash does (a worker thread exits; inline, it throws). */
+  readonly crash?: () => never;
+  /** Clock for the result's `seconds`; defaults to `performance.now`. */
+  readonly nowMs?: () => number;
+}
+
+/** Runs one segment job; see the module comment. Throws a {@link QuadStreamError} on failure. */
+export async function runSegmentJob(
+  job: SegmentJob,
+  options: SegmentRunOptions = {},
+): Promise<SegmentResult> {
+  const now = options.nowMs ?? (() => performance.now());
+  const started = now();
+  const partial = `${job.output}.partial`;
+  try {
+    await encodeInto(job, partial, options);
+    await checkSegmentFile(partial, job);
+    await rename(partial, job.output);
+  } catch (error) {
+    await rm(partial, { force: true });
+    if (error instanceof QuadStreamError) throw error;
+    throw new QuadStreamError('encode', 'segment.failed', `segment ${job.segment}: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+  const bytes = (await stat(job.output)).size;
+  return {
+    segment: job.segment,
+    attempt: job.attempt,
+    frames: job.frames,
+    bytes,
+    seconds: (now() - started) / 1000,
+    output: job.output,
+  };
+}
+
+async function encodeInto(job: SegmentJob, path: string, options: SegmentRunOptions): Promise<void> {
+  using encoder = await VideoEncoder.open(job.encoder);
+  using converter = FrameConverter.create(job.filter, job.relabel);
+  await using writer = await VideoFileWriter.open(path, encoder.context, 'nut');
+  const faultAt =
+    job.fault !== undefined && job.attempt <= job.fault.failAttempts ? Math.floor(job.frames / 2) : -1;
+  let count = 0;
+  let lastReport = 0;
+  for await (const decoded of segmentFrames(job, options.signal)) {
+    options.signal?.throwIfAborted();
+    if (count === faultAt) injectFault(job, options);
+    const frame = await converter.convert(decoded.frame);
+    try {
+      // Frames are stamped with their own timestamps (variable frame rates are kept), or by index.
+      frame.pts =
+        BigInt(job.ptsOffset) + (job.locate.by === 'pts' ? decoded.pts : BigInt(job.startFrame + count));
+      for (const p of await encoder.encode(frame, count === 0)) await writer.write(p);
+    } finally {
+      if (frame !== decoded.frame) frame.free();
+    }
+    count++;
+    if (count - lastReport >= 4 || count === job.frames) {
+      lastReport = count;
+      options.onProgress?.(count);
+    }
+  }
+  for (const p of await encoder.encode(null)) await writer.write(p);
+  await writer.finish();
+  if (count !== job.frames) {
+    throw new QuadStreamError(
+      'encode',
+      'segment.short',
+      `segment ${job.segment}: encoded ${count} frames, expected ${job.frames}`,
+    );
+  }
+}
+
+function injectFault(job: SegmentJob, options: SegmentRunOptions): void {
+  if (job.fault?.crash === true && options.crash !== undefined) options.crash();
+  throw new QuadStreamError(
+    'encode',
+    'segment.injected-fault',
+    `segment ${job.segment}: injected test fault on attempt ${job.attempt}`,
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * How many segment workers to run, and with how many encoder threads each. Pure: the machine's
+ * figures are passed in.
+ *
+ * Rule: one worker per core, but no more workers than fit in 75% of the free memory (each needs
+ * about `baseBytes + bytesPerMegapixel × megapixels`, measured per encoder), and no more than there
+ * are segments. Each worker's encoder gets the cores divided by the workers (at least one thread),
+ * so segment parallelism replaces the encoder's own frame threading rather than competing with it.
+ */
+
+/** Memory one encoder instance (plus its decoder and queues) needs, by encoder name. */
+const MEMORY: Record<string, { readonly baseBytes: number; readonly bytesPerMegapixel: number }> = {
+  libx264: { baseBytes: 80e6, bytesPerMegapixel: 120e6 },
+  libx265: { baseBytes: 150e6, bytesPerMegapixel: 250e6 },
+  libsvtav1: { baseBytes: 300e6, bytesPerMegapixel: 500e6 },
+  'libvpx-vp9': { baseBytes: 100e6, bytesPerMegapixel: 150e6 },
+};
+const DEFAULT_MEMORY = { baseBytes: 200e6, bytesPerMegapixel: 300e6 };
+
+/** The machine and the job. */
+export interface WorkerSizingInput {
+  readonly cores: number;
+  readonly freeMemoryBytes: number;
+  readonly encoder: string;
+  readonly width: number;
+  readonly height: number;
+  readonly segments: number;
+  /** `--workers`, if given. */
+  readonly requested?: number;
+}
+
+/** The decision, with the reason in words for the report. */
+export interface WorkerSizing {
+  readonly workers: number;
+  readonly threadsPerWorker: number;
+  readonly reason: string;
+}
+
+/** Decides workers and threads; see the module comment. */
+export function sizeWorkers(input: WorkerSizingInput): WorkerSizing {
+  const cores = Math.max(1, Math.floor(input.cores));
+  const mem = MEMORY[input.encoder] ?? DEFAULT_MEMORY;
+  const perWorker = mem.baseBytes + (mem.bytesPerMegapixel * input.width * input.height) / 1e6;
+  const byMemory = Math.max(1, Math.floor((0.75 * input.freeMemoryBytes) / perWorker));
+  const segments = Math.max(1, input.segments);
+  if (input.requested !== undefined) {
+    const workers = Math.max(1, Math.floor(input.requested));
+    return {
+      workers,
+      threadsPerWorker: Math.max(1, Math.floor(cores / workers)),
+      reason: `--workers ${workers}`,
+    };
+  }
+  const workers = Math.min(cores, byMemory, segments);
+  const limit =
+    workers === segments && segments < Math.min(cores, byMemory)
+      ? `${segments} segments`
+      : workers === byMemory && byMemory < cores
+        ? `memory (${(perWorker / 1e6).toFixed(0)} MB per worker)`
+        : `${cores} cores`;
+  return {
+    workers,
+    threadsPerWorker: Math.max(1, Math.floor(cores / workers)),
+    reason: `limited by ${limit}`,
+  };
+}
