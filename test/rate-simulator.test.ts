@@ -174,6 +174,27 @@ for (const controller of ['gcc', 'pid'] as const) {
   });
 }
 
+test('start at 8 Mbit/s on a 3 Mbit/s link: under 3 Mbit/s by 20 s with a short queue', () => {
+  for (const controller of ['gcc', 'pid'] as const) {
+    for (const seed of SEEDS) {
+      const r = run('start-above', controller, seed);
+      const late = r.frames.filter((f) => f.sendMs >= 20_000);
+      const sentBps = late.reduce((a, f) => a + f.sizeBytes * 8, 0) / 10;
+      const targetBps = late.reduce((a, f) => a + f.decisionBps, 0) / late.length;
+      // GCC keeps its usual margin below capacity; the PID sits at capacity on a 20 ms queue.
+      const limitBps = controller === 'gcc' ? 0.97 * 3 * M : 3.02 * M;
+      assert.ok(
+        sentBps <= limitBps && targetBps <= limitBps,
+        `${controller} seed ${seed}: ${sentBps} ${targetBps}`,
+      );
+      assert.ok(
+        r.metrics.p95QueuingDelayMs <= 50,
+        `${controller} seed ${seed}: ${r.metrics.p95QueuingDelayMs}`,
+      );
+    }
+  }
+});
+
 test('the figures can fail: a fixed 8 Mbit/s misses the drop, and plain GCC misses the rise', () => {
   const off = run('step-down', 'off').metrics;
   assert.ok(off.dropRecoveryMs !== null && off.dropRecoveryMs > 1000, `${off.dropRecoveryMs}`);

@@ -523,8 +523,8 @@ function scenario(
 }
 
 /**
- * The standard traces: steady 20 Mbit/s; steps 20 → 5 and 5 → 20; the seeds' 50 Mbit/s ↔
- * 1 Gbit/s swing; 20 Mbit/s at 5 ms and 500 ms RTT; random loss rising 0 → 20%; sustained 85%
+ * The standard traces: steady 20 Mbit/s; steps 20 → 5 and 5 → 20; starting at 8 Mbit/s on a
+ * 3 Mbit/s link; the seeds' 50 Mbit/s ↔ 1 Gbit/s swing; 20 Mbit/s at 5 ms and 500 ms RTT; random loss rising 0 → 20%; sustained 85%
  * loss. 60 fps, 40 ms RTT, a 500 ms tail-drop queue and 1–50 Mbit/s bounds unless stated.
  */
 export const STANDARD_SCENARIOS: readonly Scenario[] = [
@@ -544,6 +544,10 @@ export const STANDARD_SCENARIOS: readonly Scenario[] = [
       { atMs: 0, value: 5 * M },
       { atMs: 15_000, value: 20 * M },
     ],
+  }),
+  scenario('start-above', 'start at 8 Mbit/s on a 3 Mbit/s link (the serve check), bounds 1–20 Mbit/s', {
+    capacityBps: [{ atMs: 0, value: 3 * M }],
+    bounds: { minBitrateBps: 1 * M, maxBitrateBps: 20 * M },
   }),
   scenario('swing', '50 Mbit/s ↔ 1 Gbit/s every 10 s, then 1 Gbit/s for 20 s; bounds 5 Mbit/s–1 Gbit/s', {
     durationMs: 70_000,
