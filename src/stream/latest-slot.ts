@@ -1,0 +1,67 @@
+/**
+ * A one-item mailbox between a live producer and a slower consumer: the newest item wins. Putting
+ * an item while one is waiting drops the waiting one (handed to `onDrop`, which releases it), so
+ * the consumer always gets the freshest frame and latency never builds up between the stages.
+ */
+
+/** A one-slot, newest-wins handoff. */
+export class LatestSlot<T> {
+  #item: T | undefined;
+  #waiter: ((item: T) => void) | undefined;
+  readonly #onDrop: (item: T) => void;
+  #dropped = 0;
+
+  /** `onDrop` receives each item that was replaced before it was taken. */
+  constructor(onDrop: (item: T) => void) {
+    this.#onDrop = onDrop;
+  }
+
+  /** Items replaced before the consumer took them. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Hands `item` to a waiting consumer, or leaves it in the slot (dropping an older one). */
+  put(item: T): void {
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter(item);
+      return;
+    }
+    if (this.#item !== undefined) {
+      this.#dropped++;
+      this.#onDrop(this.#item);
+    }
+    this.#item = item;
+  }
+
+  /** The item in the slot, or the next one put; rejects with the signal's reason on abort. */
+  take(signal: AbortSignal): Promise<T> {
+    signal.throwIfAborted();
+    const item = this.#item;
+    if (item !== undefined) {
+      this.#item = undefined;
+      return Promise.resolve(item);
+    }
+    if (this.#waiter !== undefined) return Promise.reject(new Error('LatestSlot: one consumer at a time'));
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.#waiter = undefined;
+        reject(signal.reason as Error);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiter = (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+    });
+  }
+
+  /** Drops the item left in the slot, if any (at shutdown). */
+  clear(): void {
+    const item = this.#item;
+    this.#item = undefined;
+    if (item !== undefined) this.#onDrop(item);
+  }
+}

@@ -1,0 +1,330 @@
+/**
+ * The live pipeline: capture (A) → pre-process (B) → encode (C), feeding the stream stage (D)
+ * through a callback. Capture and pre-processing run concurrently with encoding and hand over
+ * through a newest-wins slot: when the encoder is busy, the older waiting frame is dropped, so a
+ * frame never waits behind another. Keyframes on demand and bitrate changes go to the
+ * EncoderSession.
+ */
+import { CodecParameters } from 'node-av/lib';
+import { wallClockMs } from '../capture/clock.ts';
+import type { FrameSource } from '../capture/types.ts';
+import { describeError, QuadStreamError } from '../core/errors.ts';
+import { codecStringFromKeyframe, estimatedCodecString, nextSequence } from '../core/protocol.ts';
+import { TimeWindow, percentilesOf, type Percentiles } from '../core/stats.ts';
+import type { Codec } from '../core/units.ts';
+import type { EncoderInfo } from '../encode/catalogue.ts';
+import { EncoderSession, type SessionEvent, type SessionPacket } from '../encode/session.ts';
+import type { EncodeIntent } from '../encode/settings.ts';
+import { logger } from '../log.ts';
+import { Preprocessor, type PreparedFrame } from '../preprocess/preprocessor.ts';
+import type { EncodedFrame, StreamDescription } from './encoded-frame.ts';
+import { LatestSlot } from './latest-slot.ts';
+
+const log = logger.child({ component: 'pipeline' });
+
+/** Options for {@link LivePipeline.start}. */
+export interface PipelineOptions {
+  readonly source: FrameSource;
+  readonly codec: Codec;
+  /** Encoders for `codec`, best first (the session fails over along the list). */
+  readonly candidates: readonly EncoderInfo[];
+  /** Encoded size and rate. */
+  readonly width: number;
+  readonly height: number;
+  readonly frameRate: readonly [number, number];
+  readonly bitrateBps: number;
+  readonly minBitrateBps?: number;
+  readonly maxBitrateBps?: number;
+  /** Keyframe interval in frames; default: keyframes only on demand. */
+  readonly gopFrames?: number;
+  /** Each encoded frame, in order. Called synchronously from the encode loop; must not throw. */
+  readonly onFrame: (frame: EncodedFrame) => void;
+  /** A fatal failure of the pipeline (it has stopped). */
+  readonly onError: (error: unknown) => void;
+  readonly onEvent?: (event: SessionEvent) => void;
+}
+
+/** Figures of the pipeline: counters since start and the last 5 seconds' stage times. */
+export interface PipelineStats {
+  readonly source: string;
+  readonly encoder: string;
+  readonly codec: Codec;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  readonly bitrateBps: number;
+  readonly framesCaptured: number;
+  readonly framesEncoded: number;
+  readonly keyframes: number;
+  /** Capture slots skipped because the pipeline was late (source side). */
+  readonly framesSkippedAtSource: number;
+  /** Captured frames replaced while the encoder was busy. */
+  readonly framesDroppedBeforeEncoder: number;
+  /** Frames encoded per second over the last 5 seconds. */
+  readonly encodedFps: number;
+  /** Stage times over the last 5 seconds, milliseconds. */
+  readonly stagesMs: {
+    readonly captureToPreprocessed: Percentiles | null;
+    readonly waitForEncoder: Percentiles | null;
+    readonly encode: Percentiles | null;
+  };
+}
+
+const WINDOW_MS = 5000;
+
+/** A running capture → pre-process → encode pipeline. */
+export class LivePipeline {
+  readonly #o: PipelineOptions;
+  readonly #session: EncoderSession;
+  readonly #abort = new AbortController();
+  readonly #slot: LatestSlot<PreparedFrame>;
+  readonly #periodMs: number;
+  #sequence = 0;
+  #framesCaptured = 0;
+  #framesEncoded = 0;
+  #keyframes = 0;
+  #description: StreamDescription | undefined;
+  #codecStringGeneration = -1;
+  #running: Promise<void> | undefined;
+  readonly #timing = new Map<bigint, PreparedFrame>();
+  readonly #encodedWindow = new TimeWindow(WINDOW_MS);
+  readonly #preprocessWindow = new TimeWindow(WINDOW_MS);
+  readonly #waitWindow = new TimeWindow(WINDOW_MS);
+  readonly #encodeWindow = new TimeWindow(WINDOW_MS);
+
+  private constructor(o: PipelineOptions, session: EncoderSession) {
+    this.#o = o;
+    this.#session = session;
+    this.#periodMs = (1000 * o.frameRate[1]) / o.frameRate[0];
+    this.#slot = new LatestSlot((f) => f.frame.free());
+  }
+
+  /** Opens the encoder (errors surface here) and starts capturing and encoding. */
+  static async start(o: PipelineOptions): Promise<LivePipeline> {
+    const intent: EncodeIntent = {
+      width: o.width,
+      height: o.height,
+      frameRate: o.frameRate,
+      bitrateBps: o.bitrateBps,
+      lowLatency: true,
+      ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
+      ...svtAv1Workaround(o),
+    };
+    const session = await EncoderSession.open({
+      candidates: o.candidates,
+      intent,
+      inputPixelFormat: 'yuv420p',
+      ...(o.minBitrateBps === undefined ? {} : { minBitrateBps: o.minBitrateBps }),
+      ...(o.maxBitrateBps === undefined ? {} : { maxBitrateBps: o.maxBitrateBps }),
+      ...(o.onEvent === undefined ? {} : { onEvent: o.onEvent }),
+    });
+    const pipeline = new LivePipeline(o, session);
+    pipeline.#running = pipeline.#run();
+    return pipeline;
+  }
+
+  /** The stream as last encoded (undefined before the first frame). */
+  get description(): StreamDescription | undefined {
+    return this.#description;
+  }
+
+  /** The encoder in use. */
+  get encoder(): EncoderInfo {
+    return this.#session.encoder;
+  }
+
+  /** Frames encoded so far. */
+  get framesEncoded(): number {
+    return this.#framesEncoded;
+  }
+
+  /** Current target bitrate, bits per second. */
+  get bitrateBps(): number {
+    return this.#session.bitrateBps ?? this.#o.bitrateBps;
+  }
+
+  /** The next encoded frame will be a keyframe. Requests made before it is encoded merge. */
+  requestKeyframe(): void {
+    this.#session.requestKeyframe();
+  }
+
+  /** Changes the target bitrate (live on x264; reopen at a keyframe elsewhere). */
+  setBitrate(bitrateBps: number): void {
+    this.#session.setBitrate(bitrateBps);
+  }
+
+  /** Figures at `nowMs`. */
+  stats(nowMs: number): PipelineStats {
+    const o = this.#o;
+    return {
+      source: o.source.description,
+      encoder: this.#session.encoder.name,
+      codec: o.codec,
+      width: o.width,
+      height: o.height,
+      fps: o.frameRate[0] / o.frameRate[1],
+      bitrateBps: this.bitrateBps,
+      framesCaptured: this.#framesCaptured,
+      framesEncoded: this.#framesEncoded,
+      keyframes: this.#keyframes,
+      framesSkippedAtSource: o.source.skipped,
+      framesDroppedBeforeEncoder: this.#slot.dropped,
+      encodedFps: this.#encodedWindow.count(nowMs) / (WINDOW_MS / 1000),
+      stagesMs: {
+        captureToPreprocessed: percentilesOf(this.#preprocessWindow.values(nowMs)),
+        waitForEncoder: percentilesOf(this.#waitWindow.values(nowMs)),
+        encode: percentilesOf(this.#encodeWindow.values(nowMs)),
+      },
+    };
+  }
+
+  /** Stops capturing and encoding, and closes the encoder. Idempotent. */
+  async stop(): Promise<void> {
+    this.#abort.abort(new QuadStreamError('internal', 'pipeline.stopped', 'the pipeline was stopped'));
+    await this.#running;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    using pre = new Preprocessor({ width: this.#o.width, height: this.#o.height });
+    const capture = this.#capture(pre, signal);
+    try {
+      await Promise.all([capture, this.#encodeLoop(signal)]);
+    } catch (error) {
+      if (!signal.aborted) {
+        log.error({ err: describeError(error) }, 'live pipeline failed');
+        this.#abort.abort(error);
+        await capture.catch(() => undefined);
+        this.#o.onError(error);
+      }
+    } finally {
+      this.#slot.clear();
+      this.#timing.clear();
+      // SVT-AV1 complains when closed without end of stream; flushing is cheap at this point.
+      await this.#session.flush().catch(() => []);
+      this.#session.close();
+    }
+  }
+
+  async #capture(pre: Preprocessor, signal: AbortSignal): Promise<void> {
+    try {
+      for await (const captured of this.#o.source.frames(signal)) {
+        this.#framesCaptured++;
+        const prepared = await pre.process(captured);
+        if (signal.aborted) {
+          prepared.frame.free();
+          return;
+        }
+        this.#slot.put(prepared);
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    }
+  }
+
+  async #encodeLoop(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      let prepared: PreparedFrame;
+      try {
+        prepared = await this.#slot.take(signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        throw error;
+      }
+      const encodeStartMs = wallClockMs();
+      let packets: SessionPacket[];
+      try {
+        this.#timing.set(BigInt(prepared.index), prepared);
+        packets = await this.#session.encode(prepared.frame);
+      } finally {
+        prepared.frame.free();
+      }
+      const encodedMs = wallClockMs();
+      for (const packet of packets) this.#emit(packet, encodeStartMs, encodedMs);
+      // Frames the encoder kept (none with low-latency settings) are not waited for forever.
+      if (this.#timing.size > 64) {
+        const oldest = [...this.#timing.keys()]
+          .sort((a, b) => (a < b ? -1 : 1))
+          .slice(0, this.#timing.size - 64);
+        for (const k of oldest) this.#timing.delete(k);
+      }
+    }
+  }
+
+  #emit(packet: SessionPacket, encodeStartMs: number, encodedMs: number): void {
+    const timing = this.#timing.get(packet.pts);
+    this.#timing.delete(packet.pts);
+    const index = Number(packet.pts);
+    const captureMs = timing?.captureMs ?? encodeStartMs;
+    const preprocessedMs = timing?.preprocessedMs ?? encodeStartMs;
+    const description = this.#describe(packet);
+    const [num, den] = this.#o.frameRate;
+    const frame: EncodedFrame = {
+      sequence: this.#sequence,
+      index,
+      keyframe: packet.keyframe,
+      data: packet.data,
+      // WebCodecs timestamps are integer microseconds.
+      ptsUs: Math.round((index * 1e6 * den) / num),
+      durationMs: this.#periodMs,
+      captureMs,
+      preprocessedMs,
+      encodeStartMs,
+      encodedMs,
+      description,
+    };
+    this.#sequence = nextSequence(this.#sequence);
+    this.#framesEncoded++;
+    if (packet.keyframe) this.#keyframes++;
+    this.#encodedWindow.push(encodedMs, 1);
+    this.#preprocessWindow.push(encodedMs, preprocessedMs - captureMs);
+    this.#waitWindow.push(encodedMs, encodeStartMs - preprocessedMs);
+    this.#encodeWindow.push(encodedMs, encodedMs - encodeStartMs);
+    this.#o.onFrame(frame);
+  }
+
+  /** The stream description, re-read from the bitstream at each keyframe of a new generation. */
+  #describe(packet: SessionPacket): StreamDescription {
+    const current = this.#description;
+    if (current !== undefined && (packet.generation === this.#codecStringGeneration || !packet.keyframe)) {
+      return current;
+    }
+    const o = this.#o;
+    let codecString = packet.keyframe ? codecStringFromKeyframe(packet.codec, packet.data) : undefined;
+    if (codecString === undefined) {
+      const params = new CodecParameters();
+      params.alloc();
+      try {
+        params.fromContext(this.#session.codecContext);
+        codecString = params.getCodecString() ?? undefined;
+      } finally {
+        params.free();
+      }
+    }
+    if (packet.keyframe) this.#codecStringGeneration = packet.generation;
+    const description: StreamDescription = {
+      codec: packet.codec,
+      codecString:
+        codecString ?? estimatedCodecString(packet.codec, o.width, o.height, o.frameRate[0] / o.frameRate[1]),
+      encoder: packet.encoder,
+      width: o.width,
+      height: o.height,
+      frameRate: o.frameRate,
+      generation: packet.generation,
+    };
+    this.#description = description;
+    return description;
+  }
+}
+
+/**
+ * SVT-AV1 refuses a rate-control buffer under 20 ms, and one frame at 60 fps is 16.7 ms: give it
+ * 25 ms (or one frame, if longer). The generic `bufsize` option overrides the session's VBV size.
+ */
+function svtAv1Workaround(o: PipelineOptions): Pick<EncodeIntent, 'options'> | Record<string, never> {
+  if (!o.candidates.some((c) => c.name === 'libsvtav1')) return {};
+  const frameMs = (1000 * o.frameRate[1]) / o.frameRate[0];
+  if (frameMs >= 20) return {};
+  return { options: { bufsize: String(Math.round(o.bitrateBps * 0.025)) } };
+}

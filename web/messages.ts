@@ -1,0 +1,71 @@
+/** Typed messages between the player page and its decoding worker. */
+
+/** Options the page gives the worker. */
+export interface WorkerStart {
+  readonly type: 'start';
+  /** WebSocket URL of the stream. */
+  readonly url: string;
+  /** Only accept this codec (from `?codec=`), or any. */
+  readonly codec: string | null;
+  /** Ask for adaptive bitrate (`?adaptive=1`). */
+  readonly adaptive: boolean;
+  /** Read the burnt-in counter of decoded frames and count mismatches (`?verify=1`). */
+  readonly verify: boolean;
+}
+
+/** Frames painted or replaced, from the page; times are the page's epoch milliseconds. */
+export interface RenderReport {
+  readonly type: 'rendered';
+  readonly entries: readonly {
+    readonly sequence: number;
+    readonly renderedMs: number;
+    readonly painted: boolean;
+  }[];
+}
+
+/** Page → worker. */
+export type ToWorker = WorkerStart | RenderReport;
+
+/** A decoded frame for the page to paint. The page owns `frame` and closes it. */
+export interface DecodedFrameMessage {
+  readonly type: 'frame';
+  readonly frame: VideoFrame;
+  readonly sequence: number;
+  /** Capture time on the server's clock (epoch ms). */
+  readonly captureMs: number;
+  /** Clock offset: server minus local, when the frame was decoded. */
+  readonly offsetMs: number;
+  /** The burnt-in counter matches the frame's pts (null when not checked). */
+  readonly counterOk: boolean | null;
+}
+
+/** The worker's counters, a few times a second. */
+export interface WorkerStatus {
+  readonly type: 'status';
+  readonly state: 'connecting' | 'negotiating' | 'streaming' | 'closed';
+  readonly codec: string | null;
+  readonly codecString: string | null;
+  readonly width: number;
+  readonly height: number;
+  readonly viewerId: number | null;
+  readonly bytesReceived: number;
+  readonly framesReceived: number;
+  readonly framesDecoded: number;
+  readonly framesDiscarded: number;
+  readonly decoderErrors: number;
+  readonly keyframesReceived: number;
+  readonly discontinuities: number;
+  readonly keyframeRequests: number;
+  readonly counterMismatches: number;
+  readonly clockOffsetMs: number;
+  readonly rttMs: number | null;
+  readonly closeCode: number | null;
+  readonly closeReason: string | null;
+  readonly lastError: string | null;
+  /** Local epoch ms when the socket was opened, and when the first frame was decoded. */
+  readonly connectStartMs: number;
+  readonly firstDecodedMs: number | null;
+}
+
+/** Worker → page. */
+export type FromWorker = DecodedFrameMessage | WorkerStatus;

@@ -1,0 +1,132 @@
+/**
+ * The player page: starts the decoding worker, paints decoded frames on animation frames, reports
+ * paint times back, and shows the overlay. Paint policy: the oldest waiting frame is painted at
+ * each animation frame, but never more than one frame is kept waiting behind it: a burst of
+ * arrivals costs at most one frame of extra delay, and frames beyond that are closed unpainted. URL options: `?codec=h264|vp9|av1`, `?renderer=2d|webgl`, `?adaptive=1`,
+ * `?verify=1` (check the burnt-in frame counter), `?overlay=0`.
+ *
+ * `window.__quadstream` exposes the live state for tests and for the curious.
+ */
+import { nowMs } from './clock.ts';
+import type { DecodedFrameMessage, FromWorker, RenderReport, WorkerStatus } from './messages.ts';
+import { drawOverlay } from './overlay.ts';
+import { createRenderer } from './renderer.ts';
+
+/** What the page exposes as `window.__quadstream`. */
+export interface PlayerState {
+  status: WorkerStatus | null;
+  renderer: string;
+  framesRendered: number;
+  framesNotRendered: number;
+  /** Local epoch ms of the first paint. */
+  firstRenderedMs: number | null;
+  lastRenderedSequence: number | null;
+  /** Glass-to-glass latency of the last painted frames (most recent last, at most 3600). */
+  latenciesMs: number[];
+  /** Local epoch ms of the last paints (at most 3600). */
+  renderedAtMs: number[];
+}
+
+const params = new URLSearchParams(location.search);
+const canvas = document.querySelector('canvas');
+const overlay = document.querySelector<HTMLElement>('#overlay');
+if (canvas === null || overlay === null) throw new Error('player page is missing its canvas or overlay');
+if (params.get('overlay') === '0') overlay.hidden = true;
+const renderer = createRenderer(canvas, params.get('renderer') === 'webgl' ? 'webgl' : '2d');
+
+const state: PlayerState = {
+  status: null,
+  renderer: renderer.kind,
+  framesRendered: 0,
+  framesNotRendered: 0,
+  firstRenderedMs: null,
+  lastRenderedSequence: null,
+  latenciesMs: [],
+  renderedAtMs: [],
+};
+(window as unknown as { __quadstream: PlayerState }).__quadstream = state;
+
+const worker = new Worker(new URL('/worker.js', location.href), { type: 'module' });
+/** Decoded frames waiting for a paint, oldest first. */
+const waiting: DecodedFrameMessage[] = [];
+/** Most frames kept waiting (the one painted next and one behind it). */
+const MAX_WAITING = 2;
+let reports: RenderReport['entries'][number][] = [];
+
+worker.onmessage = (event: MessageEvent<FromWorker>) => {
+  const m = event.data;
+  if (m.type === 'status') {
+    state.status = m;
+    return;
+  }
+  waiting.push(m);
+  while (waiting.length > MAX_WAITING) {
+    // Frames arrive faster than paints: the oldest is given up, unpainted.
+    const old = waiting.shift();
+    if (old === undefined) break;
+    old.frame.close();
+    reports.push({ sequence: old.sequence, renderedMs: Number.NaN, painted: false });
+    state.framesNotRendered++;
+  }
+};
+
+function push(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > 3600) list.splice(0, list.length - 3600);
+}
+
+function paint(): void {
+  const m = waiting.shift();
+  if (m !== undefined) {
+    try {
+      renderer.draw(m.frame);
+    } finally {
+      m.frame.close();
+    }
+    const t = nowMs();
+    reports.push({ sequence: m.sequence, renderedMs: t, painted: true });
+    state.framesRendered++;
+    state.firstRenderedMs ??= t;
+    state.lastRenderedSequence = m.sequence;
+    push(state.latenciesMs, t + m.offsetMs - m.captureMs);
+    push(state.renderedAtMs, t);
+  }
+  if (reports.length > 0) {
+    worker.postMessage({ type: 'rendered', entries: reports } satisfies RenderReport);
+    reports = [];
+  }
+  requestAnimationFrame(paint);
+}
+requestAnimationFrame(paint);
+
+let lastBytes = 0;
+let lastBytesAt = nowMs();
+let bitrateBps = 0;
+setInterval(() => {
+  const now = nowMs();
+  const bytes = state.status?.bytesReceived ?? 0;
+  if (now - lastBytesAt >= 1000) {
+    bitrateBps = ((bytes - lastBytes) * 8 * 1000) / (now - lastBytesAt);
+    lastBytes = bytes;
+    lastBytesAt = now;
+  }
+  if (overlay.hidden) return;
+  let recent = 0;
+  for (let i = state.renderedAtMs.length - 1; i >= 0 && state.renderedAtMs[i]! > now - 1000; i--) recent++;
+  const since = state.renderedAtMs.findIndex((t) => t > now - 2000);
+  drawOverlay(overlay, state.status, {
+    renderedFps: recent,
+    bitrateBps,
+    recentLatencyMs: since < 0 ? [] : state.latenciesMs.slice(since - state.renderedAtMs.length),
+    notRendered: state.framesNotRendered,
+    renderer: renderer.kind,
+  });
+}, 250);
+
+worker.postMessage({
+  type: 'start',
+  url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`,
+  codec: params.get('codec'),
+  adaptive: params.get('adaptive') === '1',
+  verify: params.get('verify') === '1',
+});
