@@ -5,10 +5,12 @@
  * live high-bitrate stream:
  *
  * 1. **Probing ramp-up.** When the delay is flat and what is sent is delivered, the target is
- *    stepped up by a bounded factor and held for about one RTT; if that causes no queueing it
- *    becomes the new target, otherwise the step is withdrawn at once and the next probe waits
- *    longer. GCC's own ramp near its link estimate is tens of kbit/s per second; this brings
- *    5 → 20 Mbit/s back in a few seconds.
+ *    stepped up — 1.25× far below the link estimate, or to 3% above the estimate's upper bound
+ *    near it — and the frames sent in the next 200 ms (400 ms near) are judged when their
+ *    feedback is in: delivered as fast as sent (and, near, faster than the estimate allowed),
+ *    the step stays and the next one follows at once; a queue, over-use or loss withdraws it
+ *    at once and the next probe waits 1–2 s. GCC's own ramp near its link estimate is tens of
+ *    kbit/s per second; this brings 5 → 20 Mbit/s back in two to four seconds.
  * 2. **Queue drain.** After a capacity drop the queue built before the detector fired would take
  *    seconds to drain at 0.85 × capacity, so while the observed queuing delay is high the output
  *    is lowered further by the estimated queued bits over `drainTimeMs` (the stored target is
@@ -113,8 +115,8 @@ export interface GccParams extends BitrateBounds {
   /** Below this fraction of the link estimate the far probe step applies. */
   readonly probeNearFraction: number;
   /**
-   * Near the estimate, probes start only at this fraction of it or above; in between, additive
-   * increase climbs (so a link at its estimate is probed above it, not below).
+   * Between `probeNearFraction` and this fraction of the estimate no probe starts (additive
+   * increase climbs); from here up, near probes test just above the estimate.
    */
   readonly probeNearStartFraction: number;
   /**
