@@ -96,7 +96,8 @@ class DeviceSource implements FrameSource {
 async function openDevice(spec: DeviceSpec): Promise<Demuxer> {
   ensureFfmpegLog();
   try {
-    return await Demuxer.open(spec.url, { format: spec.format, options: spec.options });
+    // No stream-info probe: it would read frames ahead and hand them out late, stamped as new.
+    return await Demuxer.open(spec.url, { format: spec.format, options: spec.options, skipStreamInfo: true });
   } catch (cause) {
     const hint =
       spec.kind === 'screen'

@@ -5,7 +5,6 @@
  * frame never waits behind another. Keyframes on demand and bitrate changes go to the
  * EncoderSession.
  */
-import { CodecParameters } from 'node-av/lib';
 import { wallClockMs } from '../capture/clock.ts';
 import type { FrameSource } from '../capture/types.ts';
 import { describeError, QuadStreamError } from '../core/errors.ts';
@@ -291,22 +290,14 @@ export class LivePipeline {
       return current;
     }
     const o = this.#o;
-    let codecString = packet.keyframe ? codecStringFromKeyframe(packet.codec, packet.data) : undefined;
-    if (codecString === undefined) {
-      const params = new CodecParameters();
-      params.alloc();
-      try {
-        params.fromContext(this.#session.codecContext);
-        codecString = params.getCodecString() ?? undefined;
-      } finally {
-        params.free();
-      }
-    }
+    const fps = o.frameRate[0] / o.frameRate[1];
+    const codecString = packet.keyframe
+      ? codecStringFromKeyframe(packet.codec, packet.data, { width: o.width, height: o.height, fps })
+      : undefined;
     if (packet.keyframe) this.#codecStringGeneration = packet.generation;
     const description: StreamDescription = {
       codec: packet.codec,
-      codecString:
-        codecString ?? estimatedCodecString(packet.codec, o.width, o.height, o.frameRate[0] / o.frameRate[1]),
+      codecString: codecString ?? estimatedCodecString(packet.codec, o.width, o.height, fps),
       encoder: packet.encoder,
       width: o.width,
       height: o.height,

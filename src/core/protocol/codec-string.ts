@@ -234,11 +234,34 @@ export function av1CodecStringFromTemporalUnit(data: Uint8Array): string | undef
 }
 
 /**
- * The exact codec string of a keyframe's bitstream when it can be read from its headers (H.264
- * SPS, AV1 sequence header); `undefined` otherwise (use the encoder's or the estimated one).
+ * `vp09.PP.LL.08` from a VP9 keyframe's uncompressed header (profile from its first byte; the
+ * level is not in the bitstream, so it is the smallest that fits the size and rate), or
+ * `undefined` when the data is not a VP9 frame. Profiles 0 and 1 are 8-bit.
  */
-export function codecStringFromKeyframe(codec: Codec, data: Uint8Array): string | undefined {
+export function vp9CodecStringFromFrame(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  fps: number,
+): string | undefined {
+  const b = data[0];
+  if (b === undefined || b >> 6 !== 2) return undefined; // frame_marker
+  const profile = ((b >> 5) & 1) | (((b >> 4) & 1) << 1);
+  if (profile > 1) return undefined;
+  return `vp09.0${profile}.${String(vp9Level(width, height, fps)).padStart(2, '0')}.08`;
+}
+
+/**
+ * The exact codec string of a keyframe's bitstream when it can be read from its headers (H.264
+ * SPS, AV1 sequence header, VP9 profile); `undefined` otherwise (use the estimated one).
+ */
+export function codecStringFromKeyframe(
+  codec: Codec,
+  data: Uint8Array,
+  size: { width: number; height: number; fps: number },
+): string | undefined {
   if (codec === 'h264') return h264CodecStringFromAnnexB(data);
   if (codec === 'av1') return av1CodecStringFromTemporalUnit(data);
+  if (codec === 'vp9') return vp9CodecStringFromFrame(data, size.width, size.height, size.fps);
   return undefined;
 }
