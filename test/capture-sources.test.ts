@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { readBurntInCounter } from '../src/core/protocol.ts';
 import { isQuadStreamError } from '../src/core/errors.ts';
 import { openSource } from '../src/capture/open-source.ts';
-import type { CapturedFrame, FrameSource } from '../src/capture/types.ts';
+import type { FrameSource } from '../src/capture/types.ts';
 import { findEncoder } from '../src/encode/catalogue.ts';
 import { EncoderSession } from '../src/encode/session.ts';
 import { decodedFrames } from '../src/media/frames.ts';
@@ -32,7 +32,7 @@ async function take(
   const seen: Seen[] = [];
   using pre = new Preprocessor(size ?? { width: source.width, height: source.height });
   for await (const captured of source.frames(ac.signal)) {
-    const p = await pre.process(captured as CapturedFrame);
+    const p = await pre.process(captured);
     try {
       const f = p.frame;
       const y = f.data?.[0];
