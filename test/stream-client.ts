@@ -36,7 +36,7 @@ export interface TestViewerOptions {
   readonly codecs?: readonly Codec[] | null;
   /** Decode frames (and report decode times). Default true. */
   readonly decode?: boolean;
-  /** Answer the server's pings and send feedback. Default true. */
+  /** Answer the server's pings and send feedback (the hello is sent regardless). Default true. */
   readonly respond?: boolean;
 }
 
@@ -115,8 +115,7 @@ export class TestViewer implements AsyncDisposable {
       case 'serverHello': {
         this.hello = m;
         const codecs = this.#opts.codecs === undefined ? (['h264'] as const) : this.#opts.codecs;
-        if (codecs !== null && respond)
-          this.#send(encodeClientHello({ flags: 0, codecs, label: 'test-viewer' }));
+        if (codecs !== null) this.#send(encodeClientHello({ flags: 0, codecs, label: 'test-viewer' }));
         return;
       }
       case 'streamConfig':

@@ -56,7 +56,9 @@ export interface WorkerStatus {
   readonly keyframesReceived: number;
   readonly discontinuities: number;
   readonly keyframeRequests: number;
+  /** Decoded frames whose burnt-in counter did (not) match their pts (with `verify`). */
   readonly counterMismatches: number;
+  readonly counterMatches: number;
   readonly clockOffsetMs: number;
   readonly rttMs: number | null;
   readonly closeCode: number | null;

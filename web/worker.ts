@@ -73,6 +73,7 @@ class Client {
       discontinuities: 0,
       keyframeRequests: 0,
       counterMismatches: 0,
+      counterMatches: 0,
       clockOffsetMs: 0,
       rttMs: null,
       closeCode: null,
@@ -301,6 +302,7 @@ class Client {
     });
     const post = (counterOk: boolean | null): void => {
       if (counterOk === false) this.#update({ counterMismatches: this.#status.counterMismatches + 1 });
+      if (counterOk === true) this.#update({ counterMatches: this.#status.counterMatches + 1 });
       scope.postMessage(
         { type: 'frame', frame, sequence: p.sequence, captureMs: p.captureMs, offsetMs: off, counterOk },
         [frame],

@@ -1,14 +1,11 @@
 /**
  * Headless Chromium (Debian's `chromium`, driven by playwright-core) for end-to-end tests and
- * `quadstream bench stream`. Installs it with scripts/ensure-chromium.sh when it is missing. Each
- * launch gets a fresh profile folder, removed at close.
+ * `quadstream bench stream`. Installs it with scripts/ensure-chromium.sh when it is missing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserServer, type Page } from 'playwright-core';
 import { QuadStreamError } from '../core/errors.ts';
 
 /** Where Debian installs Chromium. */
@@ -46,32 +43,33 @@ export function ensureChromium(): string {
   return CHROMIUM_PATH;
 }
 
-/** A launched headless Chromium. */
+/** A launched headless Chromium (playwright gives it a fresh temporary profile). */
 export class HeadlessBrowser implements AsyncDisposable {
+  readonly browser: Browser;
   readonly context: BrowserContext;
-  readonly #profile: string;
+  readonly #server: BrowserServer;
 
-  private constructor(context: BrowserContext, profile: string) {
+  private constructor(server: BrowserServer, browser: Browser, context: BrowserContext) {
+    this.#server = server;
+    this.browser = browser;
     this.context = context;
-    this.#profile = profile;
   }
 
-  /** Launches Chromium with a fresh profile. */
+  /** Launches Chromium. */
   static async launch(
     options: { viewport?: { width: number; height: number } } = {},
   ): Promise<HeadlessBrowser> {
     const executablePath = ensureChromium();
-    const profile = mkdtempSync(join(tmpdir(), 'qs-chromium-'));
+    // A browser server, so that its process (and so its CPU time) is known.
+    const server = await chromium.launchServer({ executablePath, headless: true, args: [...CHROMIUM_ARGS] });
     try {
-      const context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        args: [...CHROMIUM_ARGS],
+      const browser = await chromium.connect(server.wsEndpoint());
+      const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1280, height: 720 },
       });
-      return new HeadlessBrowser(context, profile);
+      return new HeadlessBrowser(server, browser, context);
     } catch (error) {
-      rmSync(profile, { recursive: true, force: true });
+      await server.close();
       throw error;
     }
   }
@@ -83,19 +81,17 @@ export class HeadlessBrowser implements AsyncDisposable {
     return page;
   }
 
-  /** The browser's main process id, when known (for CPU accounting). */
+  /** The browser's main process id (its renderer, GPU and utility processes are its descendants). */
   get pid(): number | undefined {
-    const browser = this.context.browser();
-    const proc = (browser as unknown as { process?: () => { pid?: number } } | null)?.process?.();
-    return proc?.pid;
+    return this.#server.process().pid;
   }
 
-  /** Closes the browser and removes its profile. Idempotent. */
+  /** Closes the browser. Idempotent. */
   async close(): Promise<void> {
     try {
-      await this.context.close();
+      await this.browser.close();
     } finally {
-      rmSync(this.#profile, { recursive: true, force: true });
+      await this.#server.close();
     }
   }
 

@@ -64,7 +64,8 @@ export class StreamHub implements ViewerHost {
   #pipeline: LivePipeline | null = null;
   #starting: Promise<LivePipeline> | null = null;
   #codec: Codec | null = null;
-  #keyframePending = false;
+  /** When the last keyframe request went to the encoder (while none has come out since). */
+  #keyframeRequestedMs: number | null = null;
   #stopTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -159,8 +160,10 @@ export class StreamHub implements ViewerHost {
     const pipeline = this.#pipeline;
     // A fresh encoder starts with a keyframe anyway.
     if (pipeline === null || pipeline.framesEncoded === 0) return;
-    if (this.#keyframePending) return;
-    this.#keyframePending = true;
+    // Requests merge until the keyframe comes out; one that seems lost is made again after 500 ms.
+    const now = wallClockMs();
+    if (this.#keyframeRequestedMs !== null && now - this.#keyframeRequestedMs < 500) return;
+    this.#keyframeRequestedMs = now;
     this.log.debug({ viewer: viewer.id, reason }, 'keyframe requested');
     pipeline.requestKeyframe();
   }
@@ -236,7 +239,7 @@ export class StreamHub implements ViewerHost {
   }
 
   #broadcast(frame: EncodedFrame): void {
-    if (frame.keyframe) this.#keyframePending = false;
+    if (frame.keyframe) this.#keyframeRequestedMs = null;
     const now = wallClockMs();
     for (const v of this.#viewers) v.enqueue(frame, now);
     const rc = this.#o.rateController;
@@ -283,7 +286,7 @@ export class StreamHub implements ViewerHost {
     const pipeline = this.#pipeline;
     this.#pipeline = null;
     this.#codec = null;
-    this.#keyframePending = false;
+    this.#keyframeRequestedMs = null;
     if (pipeline !== null) {
       await pipeline.stop();
       this.log.info('pipeline stopped (no viewers)');

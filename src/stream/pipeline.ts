@@ -79,6 +79,7 @@ export class LivePipeline {
   readonly #slot: LatestSlot<PreparedFrame>;
   readonly #periodMs: number;
   #sequence = 0;
+  #keyframeWanted = false;
   #framesCaptured = 0;
   #framesEncoded = 0;
   #keyframes = 0;
@@ -100,15 +101,7 @@ export class LivePipeline {
 
   /** Opens the encoder (errors surface here) and starts capturing and encoding. */
   static async start(o: PipelineOptions): Promise<LivePipeline> {
-    const intent: EncodeIntent = {
-      width: o.width,
-      height: o.height,
-      frameRate: o.frameRate,
-      bitrateBps: o.bitrateBps,
-      lowLatency: true,
-      ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
-      ...svtAv1Workaround(o),
-    };
+    const intent = liveEncodeIntent(o);
     const session = await EncoderSession.open({
       candidates: o.candidates,
       intent,
@@ -144,7 +137,9 @@ export class LivePipeline {
 
   /** The next encoded frame will be a keyframe. Requests made before it is encoded merge. */
   requestKeyframe(): void {
-    this.#session.requestKeyframe();
+    // Handed to the session just before its next encode: EncoderSession clears its flag when an
+    // encode finishes, so a request made while one is running would otherwise be lost.
+    this.#keyframeWanted = true;
   }
 
   /** Changes the target bitrate (live on x264; reopen at a keyframe elsewhere). */
@@ -235,6 +230,10 @@ export class LivePipeline {
       let packets: SessionPacket[];
       try {
         this.#timing.set(BigInt(prepared.index), prepared);
+        if (this.#keyframeWanted) {
+          this.#keyframeWanted = false;
+          this.#session.requestKeyframe();
+        }
         packets = await this.#session.encode(prepared.frame);
       } finally {
         prepared.frame.free();
@@ -309,11 +308,28 @@ export class LivePipeline {
   }
 }
 
+/** The encoder settings of a live pipeline: low latency, CBR at the target, keyframes on demand. */
+export function liveEncodeIntent(
+  o: Pick<PipelineOptions, 'width' | 'height' | 'frameRate' | 'bitrateBps' | 'gopFrames' | 'candidates'>,
+): EncodeIntent {
+  return {
+    width: o.width,
+    height: o.height,
+    frameRate: o.frameRate,
+    bitrateBps: o.bitrateBps,
+    lowLatency: true,
+    ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
+    ...svtAv1Workaround(o),
+  };
+}
+
 /**
  * SVT-AV1 refuses a rate-control buffer under 20 ms, and one frame at 60 fps is 16.7 ms: give it
  * 25 ms (or one frame, if longer). The generic `bufsize` option overrides the session's VBV size.
  */
-function svtAv1Workaround(o: PipelineOptions): Pick<EncodeIntent, 'options'> | Record<string, never> {
+function svtAv1Workaround(
+  o: Pick<PipelineOptions, 'frameRate' | 'bitrateBps' | 'candidates'>,
+): Pick<EncodeIntent, 'options'> | Record<string, never> {
   if (!o.candidates.some((c) => c.name === 'libsvtav1')) return {};
   const frameMs = (1000 * o.frameRate[1]) / o.frameRate[0];
   if (frameMs >= 20) return {};

@@ -28,6 +28,8 @@ const log = logger.child({ component: 'server' });
 
 /** Largest message a viewer may send (bytes); larger ones close its connection (1009). */
 export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
+/** Beyond this the socket layer itself refuses a message, without reading it into memory. */
+const HARD_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Options for {@link StreamServer.start}. */
 export interface StreamServerOptions {
@@ -122,7 +124,7 @@ export class StreamServer implements AsyncDisposable {
         ...bounds,
         ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
         codecs,
-        limits: { ...DEFAULT_VIEWER_LIMITS, ...o.limits },
+        limits: { ...DEFAULT_VIEWER_LIMITS, maxMessageBytes: MAX_CLIENT_MESSAGE_BYTES, ...o.limits },
         idleStopMs: o.idleStopMs ?? 2000,
         ...(o.rateController === undefined ? {} : { rateController: o.rateController }),
         ...(o.onFrameFinished === undefined ? {} : { onFrameFinished: o.onFrameFinished }),
@@ -132,7 +134,7 @@ export class StreamServer implements AsyncDisposable {
       const http = createServer((req, res) => void handle(req, res, hub, metrics));
       const wss = new WebSocketServer({
         noServer: true,
-        maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+        maxPayload: HARD_MAX_MESSAGE_BYTES,
         perMessageDeflate: false,
       });
       http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

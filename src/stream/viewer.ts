@@ -65,6 +65,8 @@ export interface ViewerLimits {
   readonly pingIntervalMs: number;
   /** A viewer's own keyframe requests are honoured at most this often. */
   readonly keyframeRequestIntervalMs: number;
+  /** Largest message a viewer may send, bytes. */
+  readonly maxMessageBytes: number;
 }
 
 /** Defaults of {@link ViewerLimits}. */
@@ -76,6 +78,7 @@ export const DEFAULT_VIEWER_LIMITS: ViewerLimits = {
   idleTimeoutMs: 10_000,
   pingIntervalMs: 1000,
   keyframeRequestIntervalMs: 250,
+  maxMessageBytes: 64 * 1024,
 };
 
 /** What a viewer needs from the hub that owns it. */
@@ -263,7 +266,7 @@ export class Viewer {
     if (now - this.#lastMessageMs > this.#host.limits.idleTimeoutMs) {
       this.close(
         CLOSE_CODES.idle,
-        `idle: no message from the viewer for ${Math.round((now - this.#lastMessageMs) / 1000)} s`,
+        `idle: no message from the viewer for ${((now - this.#lastMessageMs) / 1000).toFixed(1)} s`,
       );
       return;
     }
@@ -279,6 +282,13 @@ export class Viewer {
     this.#lastMessageMs = now;
     if (!isBinary) {
       this.close(CLOSE_CODES.unsupportedData, 'binary messages only');
+      return;
+    }
+    if (data.length > this.#host.limits.maxMessageBytes) {
+      this.close(
+        CLOSE_CODES.tooBig,
+        `message of ${data.length} bytes; at most ${this.#host.limits.maxMessageBytes}`,
+      );
       return;
     }
     let message: ClientMessage;
