@@ -1,8 +1,10 @@
 /**
  * The player page: starts the decoding worker, paints decoded frames on animation frames, reports
  * paint times back, and shows the overlay. Paint policy: the oldest waiting frame is painted at
- * each animation frame, but never more than one frame is kept waiting behind it: a burst of
- * arrivals costs at most one frame of extra delay, and frames beyond that are closed unpainted. URL options: `?codec=h264|vp9|av1`, `?renderer=2d|webgl`, `?adaptive=1`,
+ * each animation frame, so that a frame arriving just after a paint next to one arriving just
+ * before it (jitter) is shown late rather than not at all. A backlog may not settle in, though:
+ * when a frame has been left waiting after three paints in a row, or more than two wait, the
+ * oldest is closed unpainted, so the added delay stays under one frame. URL options: `?codec=h264|vp9|av1`, `?renderer=2d|webgl`, `?adaptive=1`,
  * `?verify=1` (check the burnt-in frame counter), `?overlay=0`.
  *
  * `window.__quadstream` exposes the live state for tests and for the curious.
@@ -51,6 +53,8 @@ const worker = new Worker(new URL('/worker.js', location.href), { type: 'module'
 const waiting: DecodedFrameMessage[] = [];
 /** Most frames kept waiting (the one painted next and one behind it). */
 const MAX_WAITING = 2;
+/** Paints in a row after which a frame was still waiting. */
+let backlogStreak = 0;
 let reports: RenderReport['entries'][number][] = [];
 
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
@@ -60,14 +64,8 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     return;
   }
   waiting.push(m);
-  while (waiting.length > MAX_WAITING) {
-    // Frames arrive faster than paints: the oldest is given up, unpainted.
-    const old = waiting.shift();
-    if (old === undefined) break;
-    old.frame.close();
-    reports.push({ sequence: old.sequence, renderedMs: Number.NaN, painted: false });
-    state.framesNotRendered++;
-  }
+  // Frames arrive faster than paints: the oldest are given up, unpainted.
+  while (waiting.length > MAX_WAITING) skipOldest();
 };
 
 function push(list: number[], value: number): void {
@@ -75,7 +73,20 @@ function push(list: number[], value: number): void {
   if (list.length > 3600) list.splice(0, list.length - 3600);
 }
 
+function skipOldest(): void {
+  const old = waiting.shift();
+  if (old === undefined) return;
+  old.frame.close();
+  reports.push({ sequence: old.sequence, renderedMs: Number.NaN, painted: false });
+  state.framesNotRendered++;
+}
+
 function paint(): void {
+  backlogStreak = waiting.length >= 2 ? backlogStreak + 1 : 0;
+  if (backlogStreak >= 3) {
+    skipOldest();
+    backlogStreak = 0;
+  }
   const m = waiting.shift();
   if (m !== undefined) {
     try {

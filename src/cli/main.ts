@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { setLogLevel } from '../log.ts';
+import { registerBench } from './commands/bench.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerEncode } from './commands/encode.ts';
 import { registerProbe } from './commands/probe.ts';
+import { registerServe } from './commands/serve.ts';
 import { EXIT, reportError } from './run-command.ts';
 
 const program = new Command('quadstream')
@@ -23,6 +25,8 @@ program.hook('preAction', () => {
 registerProbe(program);
 registerCompare(program);
 registerEncode(program);
+registerServe(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,98 @@
+/**
+ * `quadstream bench …`: benchmarks that print figures against a baseline measured in the same run.
+ * `bench stream` measures the live path end to end (server and headless Chromium on this machine).
+ */
+import type { Command } from 'commander';
+import { QuadStreamError } from '../../core/errors.ts';
+import { formatBitrate, isCodec, parseSize } from '../../core/units.ts';
+import type { StageFigures, StreamBenchReport } from '../../stream/stream-bench.ts';
+import { action, printJson } from '../run-command.ts';
+import { parseFrameRate } from './serve.ts';
+
+interface StreamFlags {
+  size: string;
+  fps: string;
+  codec: string;
+  duration: string;
+  warmup: string;
+  renderer: string;
+  json?: boolean;
+}
+
+function usage(message: string): QuadStreamError {
+  return new QuadStreamError('config', 'cli.bad-flag', message);
+}
+
+function p(s: StageFigures): string {
+  return s === null ? '–' : `${s.p50.toFixed(1)} (p95 ${s.p95.toFixed(1)})`;
+}
+
+/** The report as a few lines for people. */
+export function formatStreamBench(r: StreamBenchReport): string {
+  const c = r.config;
+  const s = r.stream;
+  const lat = s.latencyMs;
+  return [
+    `bench stream: ${c.width}x${c.height}@${c.fps} ${c.codec} (${c.encoder}, ${formatBitrate(c.bitrateBps)}), ` +
+      `${c.durationSeconds} s measured, ${c.renderer} canvas; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
+    `  raw encoder alone    ${r.baseline.fps.toFixed(1)} fps (encode p50 ${r.baseline.encodeMs?.p50.toFixed(1) ?? '–'} ms, ${r.baseline.frames} frames)`,
+    `  pipeline encoded     ${s.encodedFps.toFixed(1)} fps = ${r.ratio.encodedToBaseline.toFixed(3)} × raw (captured ${s.capturedFps.toFixed(1)}, skipped at source ${s.skippedAtSource}, replaced before the encoder ${s.droppedBeforeEncoder})`,
+    `  delivered (decoded)  ${s.deliveredFps.toFixed(1)} fps = ${r.ratio.deliveredToBaseline.toFixed(3)} × raw`,
+    `  painted              ${s.renderedFps.toFixed(1)} fps (not painted ${s.notRendered}, decoder errors ${s.decoderErrors})`,
+    `  glass to glass       ${lat === null ? '–' : `p50 ${lat.p50.toFixed(1)}  p95 ${lat.p95.toFixed(1)}  p99 ${lat.p99.toFixed(1)} ms`}`,
+    `  stages, p50 ms       capture→pre-processed ${p(s.stagesMs.captureToPreprocessed)}, wait for encoder ${p(s.stagesMs.waitForEncoder)}, encode ${p(s.stagesMs.encode)}`,
+    `                       encoded→sent ${p(s.stagesMs.encodedToSent)}, sent→received ${p(s.stagesMs.sentToReceived)}, received→decoded ${p(s.stagesMs.receivedToDecoded)}, decoded→painted ${p(s.stagesMs.decodedToRendered)}`,
+    `  bitrate              ${formatBitrate(s.bitrateBps)}`,
+    `  CPU (% of one core)  server ${r.cpu.server ?? '–'}, browser ${r.cpu.browser ?? '–'}`,
+  ].join('\n');
+}
+
+/** Registers `bench` and its subcommands on the program; returns the `bench` command. */
+export function registerBench(program: Command): Command {
+  const bench = program
+    .command('bench')
+    .description('benchmarks, each against a baseline measured in the same run');
+  bench
+    .command('stream')
+    .description('the live path end to end: test source → encoder → WebSocket → headless Chromium')
+    .option('--size <WxH>', 'picture size', '1920x1080')
+    .option('--fps <n>', 'frame rate', '60')
+    .option('--codec <codec>', 'h264, vp9 or av1', 'h264')
+    .option('--duration <seconds>', 'measured window', '10')
+    .option('--warmup <seconds>', 'streaming before the window', '3')
+    .option('--renderer <kind>', 'the player’s canvas: 2d or webgl', '2d')
+    .option('--json', 'the report as JSON on the last line of stdout')
+    .action(
+      action(async (flags: StreamFlags) => {
+        const size = parseSize(flags.size);
+        if (size === undefined || size.width % 2 !== 0 || size.height % 2 !== 0)
+          throw usage(`--size ${flags.size}: expected an even WIDTHxHEIGHT, e.g. 1920x1080`);
+        const rate = parseFrameRate(flags.fps);
+        if (rate === undefined) throw usage(`--fps ${flags.fps}: expected a frame rate such as 60`);
+        if (!isCodec(flags.codec) || flags.codec === 'hevc')
+          throw usage(`--codec ${flags.codec}: expected h264, vp9 or av1 (browsers decode these)`);
+        const durationSeconds = Number(flags.duration);
+        const warmupSeconds = Number(flags.warmup);
+        if (!(durationSeconds > 0) || !(warmupSeconds >= 0))
+          throw usage(`--duration and --warmup take seconds (got ${flags.duration}, ${flags.warmup})`);
+        if (flags.renderer !== '2d' && flags.renderer !== 'webgl')
+          throw usage(`--renderer ${flags.renderer}: expected 2d or webgl`);
+        // Loaded on use: the browser driver is not needed by other commands.
+        const { runStreamBench } = await import('../../stream/stream-bench.ts');
+        const report = await runStreamBench({
+          width: size.width,
+          height: size.height,
+          fps: rate[0] / rate[1],
+          codec: flags.codec,
+          durationSeconds,
+          warmupSeconds,
+          renderer: flags.renderer,
+          onProgress: (line) => process.stderr.write(`${line}\n`),
+        });
+        if (flags.json === true) printJson(report);
+        else process.stdout.write(`${formatStreamBench(report)}\n`);
+        return 0;
+      }),
+    );
+  return bench;
+}
