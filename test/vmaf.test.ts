@@ -20,6 +20,9 @@ import {
   type LumaPlane,
   type VmafFeatureName,
 } from '../src/quality/vmaf/index.ts';
+import { AdmReference } from '../src/quality/vmaf/reference/adm.ts';
+import { MotionReference } from '../src/quality/vmaf/reference/motion.ts';
+import { VifReference } from '../src/quality/vmaf/reference/vif.ts';
 import { tempDir } from './helpers/tmp.ts';
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared', 'vmaf');
@@ -257,4 +260,88 @@ test('decodeLumaPlanes: rescales with scaleTo, and rejects 10-bit input naming t
       return true;
     },
   );
+});
+
+/** Planes that reach the corners of the kernels' arithmetic: noise, flat extremes, hard edges. */
+function awkwardPlanes(width: number, height: number, seed: number): LumaPlane[] {
+  const make = (fill: (x: number, y: number) => number): LumaPlane => {
+    const data = new Uint8Array(width * height);
+    for (let y = 0; y < height; ++y) for (let x = 0; x < width; ++x) data[y * width + x] = fill(x, y);
+    return { data, width, height, stride: width };
+  };
+  let s = seed >>> 0;
+  const noise = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24;
+  const tex = texture(width, height, seed);
+  return [
+    make(noise),
+    tex,
+    blurred(tex),
+    make(() => 0),
+    make(() => 255),
+    make((x, y) => ((x + y) & 1 ? 255 : 0)),
+    make((x, y) => (((x >> 2) + (y >> 3)) & 1 ? 250 : 3)),
+  ];
+}
+
+test('the WebAssembly kernels match the TypeScript reference bit for bit on synthetic planes of awkward sizes', () => {
+  for (const [width, height] of [
+    [64, 64],
+    [65, 67],
+    [127, 71],
+    [200, 99],
+  ] as const) {
+    const planes = awkwardPlanes(width, height, width * 31 + height);
+    const vif = new VifExtractor(width, height);
+    const vifRef = new VifReference(width, height);
+    const adm = new AdmExtractor(width, height);
+    const admRef = new AdmReference(width, height);
+    const motion = new MotionExtractor(width, height);
+    const motionRef = new MotionReference(width, height);
+    for (const [i, a] of planes.entries()) {
+      for (const [j, b] of planes.entries()) {
+        const what = `${width}x${height} planes ${i} and ${j}`;
+        assert.deepStrictEqual(vif.compute(a, b), vifRef.compute(a, b), `VIF ${what}`);
+        const admScore = adm.compute(a, b);
+        assert.ok(Object.is(admScore, admRef.compute(a, b)), `ADM ${what}: ${admScore}`);
+        const motionScore = motion.compute(a, b);
+        assert.ok(Object.is(motionScore, motionRef.compute(a, b)), `motion ${what}: ${motionScore}`);
+      }
+    }
+  }
+});
+
+test('the WebAssembly kernels match the TypeScript reference bit for bit on decoded frames', async () => {
+  const pairs = join(SHARED, 'pairs');
+  for (const [reference, distorted] of [
+    ['anim_ref.mkv', 'anim_crf40.mp4'],
+    ['keys_ref.mkv', 'keys_crf35.mp4'],
+  ] as const) {
+    const refFrames: LumaPlane[] = [];
+    const disFrames: LumaPlane[] = [];
+    for await (const frame of decodeLumaPlanes(join(pairs, reference))) {
+      refFrames.push(frame);
+      if (refFrames.length === 3) break;
+    }
+    for await (const frame of decodeLumaPlanes(join(pairs, distorted))) {
+      disFrames.push(frame);
+      if (disFrames.length === 3) break;
+    }
+    const { width, height } = refFrames[0] as LumaPlane;
+    const vif = new VifExtractor(width, height);
+    const vifRef = new VifReference(width, height);
+    const adm = new AdmExtractor(width, height);
+    const admRef = new AdmReference(width, height);
+    const motion = new MotionExtractor(width, height);
+    const motionRef = new MotionReference(width, height);
+    for (const [i, ref] of refFrames.entries()) {
+      const dis = disFrames[i] as LumaPlane;
+      const what = `${reference} frame ${i}`;
+      const scores = vif.compute(ref, dis);
+      assert.ok(scores.scale0 > 0 && scores.scale0 < 1, `VIF ${what}: ${scores.scale0}`);
+      assert.deepStrictEqual(scores, vifRef.compute(ref, dis), `VIF ${what}`);
+      assert.ok(Object.is(adm.compute(ref, dis), admRef.compute(ref, dis)), `ADM ${what}`);
+      const prev = refFrames[i === 0 ? 0 : i - 1] as LumaPlane;
+      assert.ok(Object.is(motion.compute(prev, ref), motionRef.compute(prev, ref)), `motion ${what}`);
+    }
+  }
 });

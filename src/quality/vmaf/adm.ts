@@ -1,183 +1,160 @@
 /**
  * ADM (additive detail measure, `integer_adm2`) computed the way libvmaf 3.2.0's integer feature
  * extractor (`integer_adm.c`) does for 8-bit luma with the default options of VMAF v0.6.1:
- * a 4-level db2 wavelet in fixed point (int16 at scale 0, int32 at scales 1..3), decoupling of
- * the distorted detail into restored and additive parts, contrast sensitivity weighting,
- * contrast masking, and the float pooling of numerators and denominators.
- *
- * Bands of every scale are kept in Int32Array buffers; where libvmaf stores into int16 the value
- * is wrapped to 16 bits explicitly. 64-bit products that may pass 2^53 go through exact helpers,
- * and sums that may pass 2^53 fall back to bigint.
+ * a 4-level db2 wavelet in fixed point, decoupling of the distorted detail into restored and
+ * additive parts, contrast sensitivity weighting, contrast masking, and the float pooling of
+ * numerators and denominators. The integer stages run in the `adm.wat` kernel up to their int64
+ * sums; the float pooling of those sums is here.
  */
-import { dotToFloat32, mulShiftExact, TWO_16, TWO_53 } from './fixed-point.ts';
+import {
+  cbrtf,
+  ceilLog2,
+  COS_1DEG_SQ,
+  csfFactors,
+  cube,
+  DIV_LOOKUP,
+  dwtIndices,
+  NOISE_WEIGHT,
+  scoreRegion,
+  tapRegion,
+} from './adm-params.ts';
 import type { LumaPlane } from './plane.ts';
-import { glibcPowf } from './powf.ts';
+import { instanceMemory, MemoryLayout, VMAF_KERNELS, writePlane } from './wasm/kernels.ts';
 
-const LO = [15826, 27411, 7345, -4240] as const;
-const HI = [-4240, -7345, 27411, -15826] as const;
-const LO_SUM = 46342;
-
-const BORDER_FACTOR = 0.1;
-const NOISE_WEIGHT = 0.03125;
-const ONE_THIRD = Math.fround(1 / 3);
+interface AdmKernel {
+  dwt8(
+    src: number,
+    width: number,
+    height: number,
+    indY: number,
+    indX: number,
+    tmp: number,
+    a: number,
+    h: number,
+    v: number,
+    d: number,
+    stride: number,
+  ): void;
+  dwt123(
+    src: number,
+    width: number,
+    height: number,
+    vpAdd: bigint,
+    vpShift: bigint,
+    hpAdd: bigint,
+    hpShift: bigint,
+    indY: number,
+    indX: number,
+    tmp: number,
+    a: number,
+    h: number,
+    v: number,
+    d: number,
+    stride: number,
+  ): void;
+  decouple(
+    ref: number,
+    dis: number,
+    r: number,
+    csfA: number,
+    csfF: number,
+    bandBytes: number,
+    stride: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    scale: number,
+    gainLimit: number,
+    divLookup: number,
+    cos1DegSq: number,
+    rf0: number,
+    rf1: number,
+    rf2: number,
+  ): void;
+  den(
+    band: number,
+    stride: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    scale: number,
+    addSq: bigint,
+    shiftSq: bigint,
+    addCub: bigint,
+    shiftCub: bigint,
+    addAccum: bigint,
+    shiftAccum: bigint,
+  ): number;
+  cm(
+    r: number,
+    csfA: number,
+    csfF: number,
+    bandBytes: number,
+    stride: number,
+    width: number,
+    height: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+    scale: number,
+    rf0: number,
+    rf1: number,
+    rf2: number,
+    shiftCubHV: bigint,
+    addCubHV: bigint,
+    shiftCubD: bigint,
+    addCubD: bigint,
+    addInner: bigint,
+    shiftInner: bigint,
+    out: number,
+  ): void;
+}
 
 /** Scale-0 CSF factors in Q21/Q21/Q23 (libvmaf hard-codes them for viewing distance 3H, 1080p). */
 const I_RFACTOR0 = [36453, 36453, 49417] as const;
-const CSF0_SHIFT = [15, 15, 17] as const;
-const CSF0_ADD = [16384, 16384, 65535] as const;
-const FIX_ONE_BY_30 = 4369;
-const ONE_BY_15 = 8738;
-const I4_FIX_ONE_BY_30 = 143165577;
-const I4_ONE_BY_15 = 286331153;
-/**
- * Rounding term of the Q32 products at scales 1..3. libvmaf computes `1u << 31` but stores it in
- * an int32, so the term that is added is -2^31.
- */
-const I4_FLT_ROUND = -2147483648;
 
-/** `cos(1°)²` as the float libvmaf uses. */
-const COS_1DEG_SQ = Math.fround(Math.cos(Math.PI / 180) * Math.cos(Math.PI / 180));
-
-/** `div_lookup[32768 + i] = 2^30 / i` (truncated), negated for negative indices. */
-const DIV_LOOKUP: Int32Array = (() => {
-  const table = new Int32Array(65537);
-  for (let i = 1; i <= 32768; ++i) {
-    const recip = Math.trunc(1073741824 / i);
-    table[32768 + i] = recip;
-    table[32768 - i] = -recip;
-  }
-  return table;
-})();
-
-/** Watson's DWT basis function amplitudes, [lambda][theta], as floats. */
-const BASIS_AMPLITUDES = [
-  [0.62171, 0.67234, 0.72709, 0.67234],
-  [0.34537, 0.41317, 0.49428, 0.41317],
-  [0.18004, 0.22727, 0.28688, 0.22727],
-  [0.091401, 0.11792, 0.15214, 0.11792],
-].map((row) => row.map((v) => Math.fround(v)));
-
-/** `dwt_quant_step` for luma, in libvmaf's mix of float and double arithmetic. */
-function quantStep(lambda: number, theta: number, viewDist: number, displayHeight: number): number {
-  const a = Math.fround(0.495);
-  const k = Math.fround(0.466);
-  const f0 = Math.fround(0.401);
-  const g = [Math.fround(1.501), 1, Math.fround(0.534), 1][theta] as number;
-  const r = Math.fround((viewDist * displayHeight * Math.PI) / 180);
-  const temp = Math.fround(Math.log10((2 ** (lambda + 1) * f0 * g) / r));
-  const kt2 = Math.fround(Math.fround(k * temp) * temp);
-  const amp = (BASIS_AMPLITUDES[lambda] as number[])[theta] as number;
-  return Math.fround((2 * a * Math.pow(10, kt2)) / amp);
+/** `floor(2^(shift - 1))` as a bigint: libvmaf's rounding terms (0 for shift 0). */
+function half(shift: number): bigint {
+  return shift > 0 ? 1n << BigInt(shift - 1) : 0n;
 }
 
-/** The float CSF weights `{ 1/Q(λ,1), 1/Q(λ,1), 1/Q(λ,2) }` of one scale. */
-function csfFactors(scale: number): [number, number, number] {
-  const f1 = Math.fround(1 / quantStep(scale, 1, 3, 1080));
-  const f2 = Math.fround(1 / quantStep(scale, 2, 3, 1080));
-  return [f1, f1, f2];
-}
-
-/** `pow(f, 3)` for a float `f`: `f * f` is exact in a double, so one rounding remains. */
-function cube(f: number): number {
-  const sq = f * f;
-  return sq * f;
-}
-
-/** `powf(x, 1/3)` with `x` converted to float first, bit for bit as glibc computes it. */
-function cbrtf(x: number): number {
-  return glibcPowf(x, ONE_THIRD);
-}
-
-/** `ceil(log2(n))` for a positive integer. */
-function ceilLog2(n: number): number {
-  return n <= 1 ? 0 : 32 - Math.clz32(n - 1);
-}
-
-/** Region of a band that libvmaf scores (10 % border removed on each side). */
-interface Region {
-  readonly top: number;
-  readonly bottom: number;
-  readonly left: number;
-  readonly right: number;
-}
-
-function scoreRegion(w: number, h: number): Region {
-  const left = Math.trunc(w * BORDER_FACTOR - 0.5);
-  const top = Math.trunc(h * BORDER_FACTOR - 0.5);
-  return { top, bottom: h - top, left, right: w - left };
-}
-
-/** The scored region widened by the filter taps (used by decouple and CSF). */
-function tapRegion(w: number, h: number): Region {
-  let left = Math.trunc(w * BORDER_FACTOR - 0.5 - 1);
-  let top = Math.trunc(h * BORDER_FACTOR - 0.5 - 1);
-  let right = w - left + 2;
-  let bottom = h - top + 2;
-  if (left < 0) left = 0;
-  if (right > w) right = w;
-  if (top < 0) top = 0;
-  if (bottom > h) bottom = h;
-  return { top, bottom, left, right };
-}
-
-/** The 4 source indices of each output sample of a DWT level (libvmaf's mirrored indices). */
-function dwtIndices(n: number): Int32Array {
-  const half = (n + 1) >> 1;
-  const out = new Int32Array(4 * half);
-  out[0] = 1;
-  out[1] = 0;
-  out[2] = 1;
-  out[3] = 2;
-  for (let i = 1; i < half; ++i) {
-    for (let k = 0; k < 4; ++k) {
-      let ind = 2 * i - 1 + k;
-      if (i >= half - 2 && ind >= n) ind = 2 * n - ind - 1;
-      out[4 * i + k] = ind;
-    }
-  }
-  return out;
-}
-
-/** A band set of one picture at one scale. */
-interface Bands {
-  a: Int32Array;
-  h: Int32Array;
-  v: Int32Array;
-  d: Int32Array;
-}
-
-function bands(size: number): Bands {
-  return {
-    a: new Int32Array(size),
-    h: new Int32Array(size),
-    v: new Int32Array(size),
-    d: new Int32Array(size),
-  };
+/** Offsets of a picture's band set: the approximation and the h, v, d bands (`bb` apart). */
+interface BandSet {
+  a: number;
+  next: number;
+  readonly h: number;
 }
 
 /**
- * Computes integer ADM2 for frames of one size. Owns its scratch buffers (about 90 bytes per
- * pixel); not safe for concurrent use.
+ * Computes integer ADM2 for frames of one size. Owns a WebAssembly instance holding both pictures
+ * and the bands of every stage (about 44 bytes per pixel); not safe for concurrent use.
  */
 export class AdmExtractor {
   readonly width: number;
   readonly height: number;
   readonly #gainLimit: number;
+  readonly #kernel: AdmKernel;
+  readonly #bytes: Uint8Array;
+  readonly #out: Float64Array;
   readonly #stride: number;
-  #ref: Bands;
-  #dis: Bands;
-  #nextRefA: Int32Array;
-  #nextDisA: Int32Array;
-  readonly #r: Bands;
-  readonly #add: Bands;
-  readonly #csfA: Bands;
-  readonly #csfF: Bands;
-  readonly #tmp: Float64Array;
-  readonly #indY: Int32Array[] = [];
-  readonly #indX: Int32Array[] = [];
+  readonly #bb: number;
+  readonly #ref8: number;
+  readonly #dis8: number;
+  readonly #tmp: number;
+  readonly #div: number;
+  readonly #indY: number[] = [];
+  readonly #indX: number[] = [];
+  readonly #ref: BandSet;
+  readonly #dis: BandSet;
+  readonly #r: number;
+  readonly #csfA: number;
+  readonly #csfF: number;
+  /** Float CSF weights of each scale and their Q32 fixed-point forms (scales 1..3). */
   readonly #rfactors: [number, number, number][] = [];
-  /** Numerator and denominator of each scale of the last computed frame: `[num0, den0, …, num3, den3]`. */
-  readonly scaleTerms = new Float64Array(8);
+  readonly #rfactorsQ32: [number, number, number][] = [];
 
   /**
    * @param width - luma width in pixels
@@ -188,650 +165,220 @@ export class AdmExtractor {
     this.width = width;
     this.height = height;
     this.#gainLimit = gainLimit;
-    const bw = (width + 1) >> 1;
-    const bh = (height + 1) >> 1;
-    this.#stride = bw;
-    const size = bw * bh;
-    this.#ref = bands(size);
-    this.#dis = bands(size);
-    this.#nextRefA = new Int32Array(size);
-    this.#nextDisA = new Int32Array(size);
-    this.#r = bands(0);
-    this.#r.h = new Int32Array(size);
-    this.#r.v = new Int32Array(size);
-    this.#r.d = new Int32Array(size);
-    this.#add = { a: this.#r.a, h: new Int32Array(size), v: new Int32Array(size), d: new Int32Array(size) };
-    this.#csfA = { a: this.#r.a, h: new Int32Array(size), v: new Int32Array(size), d: new Int32Array(size) };
-    this.#csfF = { a: this.#r.a, h: new Int32Array(size), v: new Int32Array(size), d: new Int32Array(size) };
-    this.#tmp = new Float64Array(4 * width);
+    const instance = new WebAssembly.Instance(VMAF_KERNELS.adm, {});
+    this.#kernel = instance.exports as unknown as AdmKernel;
+    const stride = (width + 1) >> 1;
+    this.#stride = stride;
+    this.#bb = (4 * stride * ((height + 1) >> 1) + 15) & ~15;
+    const layout = new MemoryLayout();
+    this.#ref8 = layout.take(width * height);
+    this.#dis8 = layout.take(width * height);
+    this.#tmp = layout.take(8 * width);
+    this.#div = layout.take(DIV_LOOKUP.byteLength);
+    const indices: Int32Array[] = [];
     let w = width;
     let h = height;
     for (let scale = 0; scale < 4; ++scale) {
-      this.#indY.push(dwtIndices(h));
-      this.#indX.push(dwtIndices(w));
-      this.#rfactors.push(csfFactors(scale));
+      const y = dwtIndices(h);
+      const x = dwtIndices(w);
+      indices.push(y, x);
+      this.#indY.push(layout.take(y.byteLength));
+      this.#indX.push(layout.take(x.byteLength));
+      const rf = csfFactors(scale);
+      this.#rfactors.push(rf);
+      // libvmaf's (uint32_t)(rfactor * 2^32), passed to the kernel as int32 bits.
+      this.#rfactorsQ32.push(rf.map((f) => Math.trunc(f * 2 ** 32) | 0) as [number, number, number]);
       w = (w + 1) >> 1;
       h = (h + 1) >> 1;
     }
+    // Five bands per picture (a, the next a, h, v, d), then r, csfA and csfF (h, v, d each).
+    const bands = layout.take(19 * this.#bb);
+    const band = (n: number): number => bands + n * this.#bb;
+    this.#ref = { a: band(0), next: band(1), h: band(2) };
+    this.#dis = { a: band(5), next: band(6), h: band(7) };
+    this.#r = band(10);
+    this.#csfA = band(13);
+    this.#csfF = band(16);
+    const out = layout.take(24);
+    const buffer = instanceMemory(instance, layout.size).buffer;
+    this.#bytes = new Uint8Array(buffer);
+    this.#out = new Float64Array(buffer, out, 3);
+    new Int32Array(buffer, this.#div, DIV_LOOKUP.length).set(DIV_LOOKUP);
+    indices.forEach((table, n) => {
+      const at = n % 2 === 0 ? this.#indY[n >> 1] : this.#indX[n >> 1];
+      new Int32Array(buffer, at, table.length).set(table);
+    });
   }
 
   /** The `integer_adm2` score of one reference/distorted pair of 8-bit luma planes. */
   compute(ref: LumaPlane, dis: LumaPlane): number {
+    const k = this.#kernel;
+    const stride = this.#stride;
+    const bb = this.#bb;
+    writePlane(this.#bytes, this.#ref8, ref);
+    writePlane(this.#bytes, this.#dis8, dis);
     let w = this.width;
     let h = this.height;
     const numdenLimit = (1e-10 * (w * h)) / (1920.0 * 1080.0);
     let num = 0;
     let den = 0;
     for (let scale = 0; scale < 4; ++scale) {
-      const prevNum = num;
-      const prevDen = den;
-      const indY = this.#indY[scale] as Int32Array;
-      const indX = this.#indX[scale] as Int32Array;
+      const indY = this.#indY[scale] as number;
+      const indX = this.#indX[scale] as number;
       if (scale === 0) {
-        this.#dwt8(ref, this.#ref, w, h, indY, indX);
-        this.#dwt8(dis, this.#dis, w, h, indY, indX);
+        for (const [src, set] of [
+          [this.#ref8, this.#ref],
+          [this.#dis8, this.#dis],
+        ] as const) {
+          k.dwt8(src, w, h, indY, indX, this.#tmp, set.a, set.h, set.h + bb, set.h + 2 * bb, stride);
+        }
       } else {
-        this.#dwtS123(this.#ref, this.#nextRefA, w, h, scale, indY, indX);
-        this.#dwtS123(this.#dis, this.#nextDisA, w, h, scale, indY, indX);
+        const vpAdd = scale === 1 ? 0n : 32768n;
+        const vpShift = scale === 1 ? 0n : 16n;
+        const hpAdd = scale === 2 ? 32768n : 16384n;
+        const hpShift = scale === 2 ? 16n : 15n;
+        for (const set of [this.#ref, this.#dis]) {
+          k.dwt123(
+            set.a,
+            w,
+            h,
+            vpAdd,
+            vpShift,
+            hpAdd,
+            hpShift,
+            indY,
+            indX,
+            this.#tmp,
+            set.next,
+            set.h,
+            set.h + bb,
+            set.h + 2 * bb,
+            stride,
+          );
+          // The new approximation becomes the input of the next level.
+          [set.a, set.next] = [set.next, set.a];
+        }
       }
       w = (w + 1) >> 1;
       h = (h + 1) >> 1;
-      this.#decouple(w, h, scale === 0);
-      if (scale === 0) {
-        den += this.#den0(w, h);
-        this.#csf0(w, h);
-        num += this.#cm0(w, h);
-      } else {
-        den += this.#denS123(w, h, scale);
-        this.#csfS123(w, h, scale);
-        num += this.#cmS123(w, h, scale);
-      }
-      this.scaleTerms[2 * scale] = num - prevNum;
-      this.scaleTerms[2 * scale + 1] = den - prevDen;
+      const tap = tapRegion(w, h);
+      const rfQ = this.#rfactorsQ32[scale] as [number, number, number];
+      k.decouple(
+        this.#ref.h,
+        this.#dis.h,
+        this.#r,
+        this.#csfA,
+        this.#csfF,
+        bb,
+        stride,
+        tap.top,
+        tap.bottom,
+        tap.left,
+        tap.right,
+        scale,
+        this.#gainLimit,
+        this.#div,
+        COS_1DEG_SQ,
+        ...rfQ,
+      );
+      den += this.#den(w, h, scale);
+      num += this.#cm(w, h, scale);
     }
     if (num < numdenLimit) num = 0;
     if (den < numdenLimit) den = 0;
     return den === 0 ? 1 : num / den;
   }
 
-  /** Scale-0 DWT of an 8-bit picture (`adm_dwt2_8`): int16 results in all four bands. */
-  #dwt8(src: LumaPlane, dst: Bands, w: number, h: number, indY: Int32Array, indX: Int32Array): void {
-    const data = src.data;
-    const stride = src.stride;
-    const tmp = this.#tmp;
-    const bw = (w + 1) >> 1;
-    const bh = (h + 1) >> 1;
-    const out = this.#stride;
-    const { a, v, h: bandH, d } = dst;
-    const lo0 = LO[0];
-    const lo1 = LO[1];
-    const lo2 = LO[2];
-    const lo3 = LO[3];
-    const hi0 = HI[0];
-    const hi1 = HI[1];
-    const hi2 = HI[2];
-    const hi3 = HI[3];
-    const loOffset = LO_SUM * 128;
-    for (let i = 0; i < bh; ++i) {
-      const r0 = (indY[4 * i] as number) * stride;
-      const r1 = (indY[4 * i + 1] as number) * stride;
-      const r2 = (indY[4 * i + 2] as number) * stride;
-      const r3 = (indY[4 * i + 3] as number) * stride;
-      for (let j = 0; j < w; ++j) {
-        const s0 = data[r0 + j] as number;
-        const s1 = data[r1 + j] as number;
-        const s2 = data[r2 + j] as number;
-        const s3 = data[r3 + j] as number;
-        const lo = lo0 * s0 + lo1 * s1 + lo2 * s2 + lo3 * s3 - loOffset;
-        const hi = hi0 * s0 + hi1 * s1 + hi2 * s2 + hi3 * s3;
-        tmp[j] = (((lo + 128) >> 8) << 16) >> 16;
-        tmp[w + j] = (((hi + 128) >> 8) << 16) >> 16;
-      }
-      const row = i * out;
-      for (let j = 0; j < bw; ++j) {
-        const j0 = indX[4 * j] as number;
-        const j1 = indX[4 * j + 1] as number;
-        const j2 = indX[4 * j + 2] as number;
-        const j3 = indX[4 * j + 3] as number;
-        let s0 = tmp[j0] as number;
-        let s1 = tmp[j1] as number;
-        let s2 = tmp[j2] as number;
-        let s3 = tmp[j3] as number;
-        a[row + j] = (((lo0 * s0 + lo1 * s1 + lo2 * s2 + lo3 * s3 + 32768) >> 16) << 16) >> 16;
-        v[row + j] = (((hi0 * s0 + hi1 * s1 + hi2 * s2 + hi3 * s3 + 32768) >> 16) << 16) >> 16;
-        s0 = tmp[w + j0] as number;
-        s1 = tmp[w + j1] as number;
-        s2 = tmp[w + j2] as number;
-        s3 = tmp[w + j3] as number;
-        bandH[row + j] = (((lo0 * s0 + lo1 * s1 + lo2 * s2 + lo3 * s3 + 32768) >> 16) << 16) >> 16;
-        d[row + j] = (((hi0 * s0 + hi1 * s1 + hi2 * s2 + hi3 * s3 + 32768) >> 16) << 16) >> 16;
-      }
-    }
-  }
-
-  /**
-   * DWT of scales 1..3 on the previous scale's approximation band (`adm_dwt2_s123_combined`).
-   * The new approximation goes to `nextA`, which then becomes the band set's `a`.
-   */
-  #dwtS123(
-    pic: Bands,
-    nextA: Int32Array,
-    w: number,
-    h: number,
-    scale: number,
-    indY: Int32Array,
-    indX: Int32Array,
-  ): void {
-    const src = pic.a;
-    const stride = this.#stride;
-    const tmp = this.#tmp;
-    const bw = (w + 1) >> 1;
-    const bh = (h + 1) >> 1;
-    const vpAdd = scale === 1 ? 0 : 32768;
-    const vpDiv = scale === 1 ? 1 : TWO_16;
-    const hpAdd = scale === 2 ? 32768 : 16384;
-    const hpDiv = scale === 2 ? TWO_16 : 32768;
-    const { v, h: bandH, d } = pic;
-    for (let i = 0; i < bh; ++i) {
-      const r0 = (indY[4 * i] as number) * stride;
-      const r1 = (indY[4 * i + 1] as number) * stride;
-      const r2 = (indY[4 * i + 2] as number) * stride;
-      const r3 = (indY[4 * i + 3] as number) * stride;
-      for (let j = 0; j < w; ++j) {
-        const s0 = src[r0 + j] as number;
-        const s1 = src[r1 + j] as number;
-        const s2 = src[r2 + j] as number;
-        const s3 = src[r3 + j] as number;
-        const lo = LO[0] * s0 + LO[1] * s1 + LO[2] * s2 + LO[3] * s3;
-        const hi = HI[0] * s0 + HI[1] * s1 + HI[2] * s2 + HI[3] * s3;
-        tmp[j] = Math.floor((lo + vpAdd) / vpDiv) | 0;
-        tmp[w + j] = Math.floor((hi + vpAdd) / vpDiv) | 0;
-      }
-      const row = i * stride;
-      for (let j = 0; j < bw; ++j) {
-        const j0 = indX[4 * j] as number;
-        const j1 = indX[4 * j + 1] as number;
-        const j2 = indX[4 * j + 2] as number;
-        const j3 = indX[4 * j + 3] as number;
-        let s0 = tmp[j0] as number;
-        let s1 = tmp[j1] as number;
-        let s2 = tmp[j2] as number;
-        let s3 = tmp[j3] as number;
-        nextA[row + j] = Math.floor((LO[0] * s0 + LO[1] * s1 + LO[2] * s2 + LO[3] * s3 + hpAdd) / hpDiv) | 0;
-        v[row + j] = Math.floor((HI[0] * s0 + HI[1] * s1 + HI[2] * s2 + HI[3] * s3 + hpAdd) / hpDiv) | 0;
-        s0 = tmp[w + j0] as number;
-        s1 = tmp[w + j1] as number;
-        s2 = tmp[w + j2] as number;
-        s3 = tmp[w + j3] as number;
-        bandH[row + j] = Math.floor((LO[0] * s0 + LO[1] * s1 + LO[2] * s2 + LO[3] * s3 + hpAdd) / hpDiv) | 0;
-        d[row + j] = Math.floor((HI[0] * s0 + HI[1] * s1 + HI[2] * s2 + HI[3] * s3 + hpAdd) / hpDiv) | 0;
-      }
-    }
-    // Swap the approximation buffers so the next level reads what this one wrote.
-    const oldA = pic.a;
-    pic.a = nextA;
-    if (pic === this.#ref) this.#nextRefA = oldA;
-    else this.#nextDisA = oldA;
-  }
-
-  /** Splits the distorted detail into restored (`#r`) and additive (`#add`) parts. */
-  #decouple(w: number, h: number, wrap16: boolean): void {
-    const { top, bottom, left, right } = tapRegion(w, h);
-    const stride = this.#stride;
-    const ref = this.#ref;
-    const dis = this.#dis;
-    const r = this.#r;
-    const add = this.#add;
-    const gain = this.#gainLimit;
-    const refH = ref.h;
-    const refV = ref.v;
-    const refD = ref.d;
-    const disH = dis.h;
-    const disV = dis.v;
-    const disD = dis.d;
-    for (let i = top; i < bottom; ++i) {
-      for (let j = left; j < right; ++j) {
-        const p = i * stride + j;
-        const oh = refH[p] as number;
-        const ov = refV[p] as number;
-        const od = refD[p] as number;
-        const th = disH[p] as number;
-        const tv = disV[p] as number;
-        const td = disD[p] as number;
-        const otDp = dotToFloat32(oh, th, ov, tv) / 4096;
-        const oMag = dotToFloat32(oh, oh, ov, ov) / 4096;
-        const tMag = dotToFloat32(th, th, tv, tv) / 4096;
-        const angle = otDp >= 0 && otDp * otDp >= COS_1DEG_SQ * oMag * tMag;
-        let rh = restore(oh, th, angle, gain);
-        let rv = restore(ov, tv, angle, gain);
-        let rd = restore(od, td, angle, gain);
-        let ah = (th - rh) | 0;
-        let av = (tv - rv) | 0;
-        let ad = (td - rd) | 0;
-        if (wrap16) {
-          rh = (rh << 16) >> 16;
-          rv = (rv << 16) >> 16;
-          rd = (rd << 16) >> 16;
-          ah = (ah << 16) >> 16;
-          av = (av << 16) >> 16;
-          ad = (ad << 16) >> 16;
-        }
-        r.h[p] = rh;
-        r.v[p] = rv;
-        r.d[p] = rd;
-        add.h[p] = ah;
-        add.v[p] = av;
-        add.d[p] = ad;
-      }
-    }
-  }
-
-  /** Scale-0 denominator (`adm_csf_den_scale`) from the reference detail bands. */
-  #den0(w: number, h: number): number {
+  /** Denominator of one scale (`adm_csf_den_scale`, `adm_csf_den_s123`) from the reference bands. */
+  #den(w: number, h: number, scale: number): number {
     const { top, bottom, left, right } = scoreRegion(w, h);
-    const stride = this.#stride;
-    let shiftAccum = ceilLog2((bottom - top) * (right - left)) - 20;
-    if (shiftAccum < 0) shiftAccum = 0;
-    const addAccum = shiftAccum > 0 ? 2 ** (shiftAccum - 1) : 0;
-    const ref = this.#ref;
-    const sums = [ref.h, ref.v, ref.d].map((band) => {
-      const total = new WideSum();
-      for (let i = top; i < bottom; ++i) {
-        const row = i * stride;
-        let inner = 0;
-        for (let j = left; j < right; ++j) {
-          const x = band[row + j] as number;
-          const m = x < 0 ? -x : x;
-          inner += m * m * m;
-        }
-        let rowSum: bigint | number = inner;
-        if (inner >= TWO_53) {
-          let big = 0n;
-          for (let j = left; j < right; ++j) {
-            const m = BigInt(Math.abs(band[row + j] as number));
-            big += m * m * m;
-          }
-          rowSum = big;
-        }
-        total.addShifted(rowSum, addAccum, shiftAccum);
-      }
-      return total.toNumber();
-    });
-    const rf = this.#rfactors[0] as [number, number, number];
-    const shiftCsf = 2 ** (18 - shiftAccum);
-    const areaTerm = cbrtf((bottom - top) * (right - left) * NOISE_WEIGHT);
-    let result = 0;
-    for (let t = 0; t < 3; ++t) {
-      const csf = ((sums[t] as number) / shiftCsf) * cube(rf[t] as number);
-      result = Math.fround(result + Math.fround(cbrtf(csf) + areaTerm));
-    }
-    return result;
-  }
-
-  /** Denominator of scales 1..3 (`adm_csf_den_s123`). */
-  #denS123(w: number, h: number, scale: number): number {
-    const { top, bottom, left, right } = scoreRegion(w, h);
-    const stride = this.#stride;
-    const shiftSq = [31, 30, 31][scale - 1] as number;
-    const addSq = 2 ** shiftSq;
-    const convert = [32, 27, 23][scale - 1] as number;
-    const shiftCub = ceilLog2(right - left);
-    const addCub = Math.floor(2 ** (shiftCub - 1));
-    const divCub = 2 ** shiftCub;
-    const shiftAccum = ceilLog2(bottom - top);
-    const addAccum = Math.floor(2 ** (shiftAccum - 1));
-    const ref = this.#ref;
-    const sums = [ref.h, ref.v, ref.d].map((band) => {
-      const total = new WideSum();
-      for (let i = top; i < bottom; ++i) {
-        const row = i * stride;
-        let inner = 0;
-        let big = 0n;
-        let useBig = false;
-        for (let j = left; j < right; ++j) {
-          const x = band[row + j] as number;
-          const m = x < 0 ? -x : x;
-          const sq = mulShiftExact(m, m, addSq, shiftSq);
-          const t = sq * m + addCub;
-          if (t < TWO_53) {
-            inner += Math.floor(t / divCub);
-          } else {
-            useBig = true;
-            big += (BigInt(sq) * BigInt(m) + BigInt(addCub)) >> BigInt(shiftCub);
-          }
-        }
-        total.addShifted(combine(inner, big, useBig), addAccum, shiftAccum);
-      }
-      return total.toNumber();
-    });
-    const rf = this.#rfactors[scale] as [number, number, number];
-    const shiftCsf = 2 ** (convert - shiftAccum - shiftCub);
-    const areaTerm = cbrtf((bottom - top) * (right - left) * NOISE_WEIGHT);
-    let result = 0;
-    for (let t = 0; t < 3; ++t) {
-      const csf = ((sums[t] as number) / shiftCsf) * cube(rf[t] as number);
-      result = Math.fround(result + Math.fround(cbrtf(csf) + areaTerm));
-    }
-    return result;
-  }
-
-  /** Scale-0 CSF of the additive part (`adm_csf`, int16 semantics). */
-  #csf0(w: number, h: number): void {
-    const { top, bottom, left, right } = tapRegion(w, h);
-    const stride = this.#stride;
-    const src = [this.#add.h, this.#add.v, this.#add.d];
-    const dst = [this.#csfA.h, this.#csfA.v, this.#csfA.d];
-    const flt = [this.#csfF.h, this.#csfF.v, this.#csfF.d];
-    for (let t = 0; t < 3; ++t) {
-      const s = src[t] as Int32Array;
-      const ds = dst[t] as Int32Array;
-      const fs = flt[t] as Int32Array;
-      const rf = I_RFACTOR0[t as 0 | 1 | 2];
-      const add = CSF0_ADD[t as 0 | 1 | 2];
-      const shift = CSF0_SHIFT[t as 0 | 1 | 2];
-      for (let i = top; i < bottom; ++i) {
-        for (let j = left; j < right; ++j) {
-          const p = i * stride + j;
-          const v = (((rf * (s[p] as number) + add) >> shift) << 16) >> 16;
-          ds[p] = v;
-          fs[p] = (((FIX_ONE_BY_30 * (v < 0 ? -v : v) + 2048) >> 12) << 16) >> 16;
-        }
-      }
-    }
-  }
-
-  /** CSF of scales 1..3 (`i4_adm_csf`). */
-  #csfS123(w: number, h: number, scale: number): void {
-    const { top, bottom, left, right } = tapRegion(w, h);
-    const stride = this.#stride;
-    const src = [this.#add.h, this.#add.v, this.#add.d];
-    const dst = [this.#csfA.h, this.#csfA.v, this.#csfA.d];
-    const flt = [this.#csfF.h, this.#csfF.v, this.#csfF.d];
-    const rfs = (this.#rfactors[scale] as [number, number, number]).map((f) => Math.trunc(f * 2 ** 32));
-    for (let t = 0; t < 3; ++t) {
-      const s = src[t] as Int32Array;
-      const ds = dst[t] as Int32Array;
-      const fs = flt[t] as Int32Array;
-      const rf = rfs[t] as number;
-      for (let i = top; i < bottom; ++i) {
-        for (let j = left; j < right; ++j) {
-          const p = i * stride + j;
-          const v = mulShiftExact(s[p] as number, rf, 134217728, 28) | 0;
-          const m = v === -2147483648 ? v : v < 0 ? -v : v;
-          ds[p] = v;
-          fs[p] = mulShiftExact(m, I4_FIX_ONE_BY_30, I4_FLT_ROUND, 32) | 0;
-        }
-      }
-    }
-  }
-
-  /** Scale-0 contrast masking (`adm_cm`): the numerator of scale 0. */
-  #cm0(w: number, h: number): number {
-    const { top, bottom, left, right } = scoreRegion(w, h);
-    const stride = this.#stride;
-    const shiftCubHV = ceilLog2(w) - 4;
-    const shiftCubD = ceilLog2(w) - 3;
-    const shiftInner = ceilLog2(h);
-    const addInner = Math.floor(2 ** (shiftInner - 1));
-    const src = [this.#r.h, this.#r.v, this.#r.d];
-    const totals = [new WideSum(), new WideSum(), new WideSum()];
-    const thr = new Int32Array(right);
-    for (let i = top; i < bottom; ++i) {
-      this.#threshold0(thr, i, w, h, left, right);
-      for (let t = 0; t < 3; ++t) {
-        const shiftSub = t === 2 ? 12 : 10;
-        const shiftSq = t === 2 ? 30 : 29;
-        const addSq = 2 ** (shiftSq - 1);
-        const shiftCub = t === 2 ? shiftCubD : shiftCubHV;
-        const addCub = Math.floor(2 ** (shiftCub - 1));
-        const rf = I_RFACTOR0[t as 0 | 1 | 2];
-        const band = src[t] as Int32Array;
-        const row = i * stride;
-        const rowSum = cmRow(
-          band,
-          row,
-          thr,
-          left,
-          right,
-          shiftSub,
-          addSq,
-          shiftSq,
-          addCub,
-          shiftCub,
-          (x) => rf * x,
-        );
-        (totals[t] as WideSum).addShifted(rowSum, addInner, shiftInner);
-      }
-    }
-    const areaTerm = cbrtf((bottom - top) * (right - left) * NOISE_WEIGHT);
-    const divHV = 2 ** (52 - shiftCubHV - shiftInner);
-    const divD = 2 ** (57 - shiftCubD - shiftInner);
-    let result = 0;
-    for (let t = 0; t < 3; ++t) {
-      const f = Math.fround((totals[t] as WideSum).toNumber() / (t === 2 ? divD : divHV));
-      result = Math.fround(result + Math.fround(cbrtf(f) + areaTerm));
-    }
-    return result;
-  }
-
-  /** Per-pixel masking threshold of row `i` at scale 0 (sum over the three orientations). */
-  #threshold0(thr: Int32Array, i: number, w: number, h: number, left: number, right: number): void {
-    const stride = this.#stride;
-    const up = (i === 0 ? 1 : i - 1) * stride;
-    const mid = i * stride;
-    const down = (i === h - 1 ? h - 1 : i + 1) * stride;
-    thr.fill(0, left, right);
-    const angles = [this.#csfA.h, this.#csfA.v, this.#csfA.d];
-    const flts = [this.#csfF.h, this.#csfF.v, this.#csfF.d];
-    for (let t = 0; t < 3; ++t) {
-      const a = angles[t] as Int32Array;
-      const f = flts[t] as Int32Array;
-      for (let j = left; j < right; ++j) {
-        const jm = j === 0 ? 1 : j - 1;
-        const jp = j === w - 1 ? w - 1 : j + 1;
-        const c = a[mid + j] as number;
-        const centre = (((ONE_BY_15 * (c < 0 ? -c : c) + 2048) >> 12) << 16) >> 16;
-        const sum =
-          (f[up + jm] as number) +
-          (f[up + j] as number) +
-          (f[up + jp] as number) +
-          (f[mid + jm] as number) +
-          centre +
-          (f[mid + jp] as number) +
-          (f[down + jm] as number) +
-          (f[down + j] as number) +
-          (f[down + jp] as number);
-        thr[j] = ((thr[j] as number) + sum) | 0;
-      }
-    }
-  }
-
-  /** Contrast masking of scales 1..3 (`i4_adm_cm`). */
-  #cmS123(w: number, h: number, scale: number): number {
-    const { top, bottom, left, right } = scoreRegion(w, h);
-    const stride = this.#stride;
-    const rfs = (this.#rfactors[scale] as [number, number, number]).map((f) => Math.trunc(f * 2 ** 32));
-    const shiftCub = ceilLog2(w);
-    const addCub = Math.floor(2 ** (shiftCub - 1));
-    const shiftInner = ceilLog2(h);
-    const addInner = Math.floor(2 ** (shiftInner - 1));
-    const finalShift = 2 ** ([45, 39, 36][scale - 1] as number) / 2 ** (shiftCub + shiftInner);
-    const src = [this.#r.h, this.#r.v, this.#r.d];
-    const totals = [new WideSum(), new WideSum(), new WideSum()];
-    const thr = new Int32Array(right);
-    for (let i = top; i < bottom; ++i) {
-      this.#thresholdS123(thr, i, w, h, left, right);
-      for (let t = 0; t < 3; ++t) {
-        const rf = rfs[t] as number;
-        const band = src[t] as Int32Array;
-        const rowSum = cmRow(
-          band,
-          i * stride,
-          thr,
-          left,
-          right,
-          0,
-          536870912,
-          30,
-          addCub,
-          shiftCub,
-          (x) => mulShiftExact(x, rf, 134217728, 28) | 0,
-        );
-        (totals[t] as WideSum).addShifted(rowSum, addInner, shiftInner);
-      }
-    }
-    const areaTerm = cbrtf((bottom - top) * (right - left) * NOISE_WEIGHT);
-    let result = 0;
-    for (let t = 0; t < 3; ++t) {
-      const f = Math.fround((totals[t] as WideSum).toNumber() / Math.fround(finalShift));
-      result = Math.fround(result + Math.fround(cbrtf(f) + areaTerm));
-    }
-    return result;
-  }
-
-  /** Per-pixel masking threshold of row `i` at scales 1..3. */
-  #thresholdS123(thr: Int32Array, i: number, w: number, h: number, left: number, right: number): void {
-    const stride = this.#stride;
-    const up = (i === 0 ? 1 : i - 1) * stride;
-    const mid = i * stride;
-    const down = (i === h - 1 ? h - 1 : i + 1) * stride;
-    thr.fill(0, left, right);
-    const angles = [this.#csfA.h, this.#csfA.v, this.#csfA.d];
-    const flts = [this.#csfF.h, this.#csfF.v, this.#csfF.d];
-    for (let t = 0; t < 3; ++t) {
-      const a = angles[t] as Int32Array;
-      const f = flts[t] as Int32Array;
-      for (let j = left; j < right; ++j) {
-        const jm = j === 0 ? 1 : j - 1;
-        const jp = j === w - 1 ? w - 1 : j + 1;
-        const c = a[mid + j] as number;
-        const m = c === -2147483648 ? c : c < 0 ? -c : c;
-        const centre = mulShiftExact(m, I4_ONE_BY_15, I4_FLT_ROUND, 32) | 0;
-        const sum =
-          (f[up + jm] as number) +
-          (f[up + j] as number) +
-          (f[up + jp] as number) +
-          (f[mid + jm] as number) +
-          centre +
-          (f[mid + jp] as number) +
-          (f[down + jm] as number) +
-          (f[down + j] as number) +
-          (f[down + jp] as number);
-        thr[j] = ((thr[j] as number) + (sum | 0)) | 0;
-      }
-    }
-  }
-}
-
-/**
- * One row of contrast masking: `sum over j of ((x_sq * x + addCub) >> shiftCub)` with
- * `x = max(|scale(band)| - (thr << shiftSub), 0)` and `x_sq = (int32)((x * x + addSq) >> shiftSq)`.
- */
-function cmRow(
-  band: Int32Array,
-  row: number,
-  thr: Int32Array,
-  left: number,
-  right: number,
-  shiftSub: number,
-  addSq: number,
-  shiftSq: number,
-  addCub: number,
-  shiftCub: number,
-  scaleBand: (x: number) => number,
-): number | bigint {
-  const divCub = 2 ** shiftCub;
-  let inner = 0;
-  let big = 0n;
-  let useBig = false;
-  for (let j = left; j < right; ++j) {
-    const xs = scaleBand(band[row + j] as number);
-    const x = ((xs < 0 ? -xs : xs) - ((thr[j] as number) << shiftSub)) | 0;
-    if (x <= 0) continue;
-    const xSq = mulShiftExact(x, x, addSq, shiftSq) | 0;
-    const t = xSq * x + addCub;
-    if (t < TWO_53 && t >= 0) {
-      inner += Math.floor(t / divCub);
+    const area = (bottom - top) * (right - left);
+    let addSq = 0n;
+    let shiftSq = 0n;
+    let shiftCub = 0;
+    let shiftAccum: number;
+    let shiftCsf: number;
+    if (scale === 0) {
+      shiftAccum = Math.max(ceilLog2(area) - 20, 0);
+      shiftCsf = 2 ** (18 - shiftAccum);
     } else {
-      useBig = true;
-      big += (BigInt(xSq) * BigInt(x) + BigInt(addCub)) >> BigInt(shiftCub);
+      const sq = [31, 30, 31][scale - 1] as number;
+      shiftSq = BigInt(sq);
+      addSq = 1n << shiftSq;
+      shiftCub = ceilLog2(right - left);
+      shiftAccum = ceilLog2(bottom - top);
+      shiftCsf = 2 ** (([32, 27, 23][scale - 1] as number) - shiftAccum - shiftCub);
     }
+    const rf = this.#rfactors[scale] as [number, number, number];
+    const areaTerm = cbrtf(area * NOISE_WEIGHT);
+    let result = 0;
+    for (let t = 0; t < 3; ++t) {
+      const sum = this.#kernel.den(
+        this.#ref.h + t * this.#bb,
+        this.#stride,
+        top,
+        bottom,
+        left,
+        right,
+        scale,
+        addSq,
+        shiftSq,
+        half(shiftCub),
+        BigInt(shiftCub),
+        half(shiftAccum),
+        BigInt(shiftAccum),
+      );
+      const csf = (sum / shiftCsf) * cube(rf[t] as number);
+      result = Math.fround(result + Math.fround(cbrtf(csf) + areaTerm));
+    }
+    return result;
   }
-  return combine(inner, big, useBig);
-}
 
-/** Joins a double partial sum and a bigint partial sum; bigint when the double may be inexact. */
-function combine(inner: number, big: bigint, useBig: boolean): number | bigint {
-  if (!useBig && inner < TWO_53) return inner;
-  return big + BigInt(inner);
-}
-
-/**
- * An exact non-negative or negative integer sum of row results that may pass 2^53, kept as a
- * double while it is exact and as a bigint afterwards.
- */
-class WideSum {
-  #value = 0;
-  #big: bigint | undefined;
-
-  /** Adds `(row + add) >> shift` (libvmaf's per-row rounding of an int64 accumulator). */
-  addShifted(row: number | bigint, add: number, shift: number): void {
-    if (typeof row === 'number' && row + add < TWO_53 && this.#big === undefined) {
-      const v = Math.floor((row + add) / 2 ** shift);
-      const s = this.#value + v;
-      if (s < TWO_53 && s > -TWO_53) {
-        this.#value = s;
-        return;
+  /** Contrast-masked numerator of one scale (`adm_cm`, `i4_adm_cm`). */
+  #cm(w: number, h: number, scale: number): number {
+    const { top, bottom, left, right } = scoreRegion(w, h);
+    const shiftInner = ceilLog2(h);
+    const shiftCubHV = scale === 0 ? ceilLog2(w) - 4 : ceilLog2(w);
+    const shiftCubD = scale === 0 ? ceilLog2(w) - 3 : shiftCubHV;
+    const rf = scale === 0 ? I_RFACTOR0 : (this.#rfactorsQ32[scale] as [number, number, number]);
+    this.#kernel.cm(
+      this.#r,
+      this.#csfA,
+      this.#csfF,
+      this.#bb,
+      this.#stride,
+      w,
+      h,
+      top,
+      bottom,
+      left,
+      right,
+      scale,
+      rf[0],
+      rf[1],
+      rf[2],
+      BigInt(shiftCubHV),
+      half(shiftCubHV),
+      BigInt(shiftCubD),
+      half(shiftCubD),
+      half(shiftInner),
+      BigInt(shiftInner),
+      this.#out.byteOffset,
+    );
+    const areaTerm = cbrtf((bottom - top) * (right - left) * NOISE_WEIGHT);
+    let result = 0;
+    for (let t = 0; t < 3; ++t) {
+      const total = this.#out[t] as number;
+      let f: number;
+      if (scale === 0) {
+        f = Math.fround(total / 2 ** ((t === 2 ? 57 - shiftCubD : 52 - shiftCubHV) - shiftInner));
+      } else {
+        // libvmaf keeps this divisor in a float.
+        const finalShift = 2 ** ([45, 39, 36][scale - 1] as number) / 2 ** (shiftCubHV + shiftInner);
+        f = Math.fround(total / Math.fround(finalShift));
       }
-      this.#big = BigInt(this.#value);
-      this.#value = 0;
-      this.#big += BigInt(v);
-      return;
+      result = Math.fround(result + Math.fround(cbrtf(f) + areaTerm));
     }
-    const v = (BigInt(row) + BigInt(add)) >> BigInt(shift);
-    this.#big = (this.#big ?? BigInt(this.#value)) + v;
-    this.#value = 0;
+    return result;
   }
-
-  /** The sum converted to a double as C's `(double)int64` does. */
-  toNumber(): number {
-    return this.#big === undefined ? this.#value : Number(this.#big);
-  }
-}
-
-/**
- * The restored part of one detail coefficient: `k * o` with `k = clamp(t / o, 0, 1)` computed
- * through libvmaf's reciprocal table, then the enhancement-gain limit when the angle test passes.
- */
-function restore(o: number, t: number, angle: boolean, gain: number): number {
-  let k: number;
-  if (o === 0) {
-    k = 32768;
-  } else {
-    const abs = o === -2147483648 ? 2147483648 : o < 0 ? -o : o;
-    let msb = abs;
-    let shift = 0;
-    if (abs >= 32768) {
-      shift = 17 - Math.clz32(abs);
-      msb = (abs + (1 << (shift - 1))) >>> shift;
-    }
-    const p = (DIV_LOOKUP[msb + 32768] as number) * t * (o < 0 ? -1 : 1);
-    if (p >= 2 ** 52) k = 32768;
-    else if (p <= -(2 ** 52)) k = 0;
-    else {
-      const q = Math.floor((p + (1 << (14 + shift))) / 2 ** (15 + shift));
-      k = q < 0 ? 0 : q > 32768 ? 32768 : q;
-    }
-  }
-  let rst = Math.floor((k * o + 16384) / 32768);
-  if (angle && k > 0) {
-    if (o > 0) {
-      const g = rst * gain;
-      rst = Math.trunc(g < t ? g : t);
-    } else if (o < 0) {
-      const g = rst * gain;
-      rst = Math.trunc(g > t ? g : t);
-    }
-  }
-  return rst;
 }

@@ -1,6 +1,8 @@
 /**
  * VMAF v0.6.1 in TypeScript, matching libvmaf 3.2.0's integer features (VIF, ADM2, motion2) bit
- * for bit on 8-bit input, and its model prediction to within floating-point rounding.
+ * for bit on 8-bit input, and its model prediction to within floating-point rounding. The
+ * per-pixel work runs in WebAssembly SIMD kernels (`wasm/*.wat`, compiled at import with wabt);
+ * `reference/` holds the same arithmetic in plain TypeScript, which the tests check them against.
  *
  * `scoreVmaf(reference, distorted)` decodes two files and scores them; {@link VmafScorer} and
  * {@link FrameExtractor} work on luma planes the caller already has.

@@ -68,8 +68,8 @@ function checkSize(width: number, height: number): void {
 }
 
 /**
- * Computes the features of single frames of one size. Owns scratch buffers (roughly 100 bytes
- * per pixel); one instance per thread.
+ * Computes the features of single frames of one size. Owns three WebAssembly instances (roughly
+ * 30 bytes per pixel); one instance per thread.
  */
 export class FrameExtractor {
   readonly width: number;
