@@ -64,8 +64,15 @@ export interface WorkerStatus {
   readonly closeCode: number | null;
   readonly closeReason: string | null;
   readonly lastError: string | null;
-  /** Local epoch ms when the socket was opened, and when the first frame was decoded. */
+  /**
+   * Local epoch ms: socket created, socket open, server hello received, first stream config
+   * received, first frame received, first frame decoded.
+   */
   readonly connectStartMs: number;
+  readonly openedMs: number | null;
+  readonly helloMs: number | null;
+  readonly configMs: number | null;
+  readonly firstFrameMs: number | null;
   readonly firstDecodedMs: number | null;
 }
 

@@ -80,11 +80,18 @@ class Client {
       closeReason: null,
       lastError: null,
       connectStartMs: nowMs(),
+      openedMs: null,
+      helloMs: null,
+      configMs: null,
+      firstFrameMs: null,
       firstDecodedMs: null,
     };
     this.#ws = new WebSocket(opts.url);
     this.#ws.binaryType = 'arraybuffer';
-    this.#ws.onopen = () => this.#ping();
+    this.#ws.onopen = () => {
+      this.#update({ openedMs: nowMs() });
+      this.#ping();
+    };
     this.#ws.onmessage = (e: MessageEvent<ArrayBuffer>) => this.#onMessage(new Uint8Array(e.data));
     this.#ws.onclose = (e) => {
       this.#update({ state: 'closed', closeCode: e.code, closeReason: e.reason });
@@ -139,6 +146,7 @@ class Client {
         this.#update({
           bytesReceived: this.#status.bytesReceived + bytes.length,
           framesReceived: this.#status.framesReceived + 1,
+          firstFrameMs: this.#status.firstFrameMs ?? arrival,
         });
         this.#onFrame(m, arrival);
         return;
@@ -160,7 +168,7 @@ class Client {
 
   async #onHello(hello: ServerHelloMessage): Promise<void> {
     this.#hello = hello;
-    this.#update({ state: 'negotiating', viewerId: hello.viewerId });
+    this.#update({ state: 'negotiating', viewerId: hello.viewerId, helloMs: nowMs() });
     const codecs: Codec[] = [];
     for (const offer of hello.offers) {
       if (this.#opts.codec !== null && offer.codec !== this.#opts.codec) continue;
@@ -190,6 +198,7 @@ class Client {
     this.#config = config;
     this.#update({
       state: 'streaming',
+      configMs: this.#status.configMs ?? nowMs(),
       codec: config.codec,
       codecString: config.codecString,
       width: config.width,

@@ -129,7 +129,6 @@ export class Viewer {
   #adaptive = false;
   #configKey = '';
   #bufferedBytes = 0;
-  #needsKeyframe = false;
   #lastClientKeyframeMs = -Infinity;
   #lastMessageMs: number;
   #pingId = 0;
@@ -159,6 +158,8 @@ export class Viewer {
         offers: hello.offers,
       }),
     );
+    // A running stream starts making this viewer's keyframe now, while the hello goes back and forth.
+    host.requestKeyframe(this, 'viewer connected');
     const limits = host.limits;
     this.#timers.push(
       setTimeout(() => {
@@ -213,7 +214,9 @@ export class Viewer {
 
   /** Offers an encoded frame to this viewer (queued, sent when it can take it). */
   enqueue(frame: EncodedFrame, nowMs: number): void {
-    if (this.#state !== 'streaming') return;
+    // Frames queue up from the connection on (sent once the hello is done), so that the keyframe
+    // asked for at connection time is made while the codec is being negotiated.
+    if (this.#state === 'closed') return;
     const result = this.#queue.push(frame);
     if (result.dropped.length > 0) {
       this.#stats.queueDropped += result.dropped.length;
@@ -226,11 +229,9 @@ export class Viewer {
         nowMs,
       );
     }
-    if (result.needsKeyframe) {
-      this.#stats.queueCuts++;
-      this.#needsKeyframe = true;
+    this.#stats.queueCuts = this.#queue.cuts;
+    if (result.needsKeyframe)
       this.#log.debug({ inFlightMs: this.inFlightMs }, 'viewer behind: queue cut, waiting for a keyframe');
-    }
     this.#pump();
   }
 
@@ -370,6 +371,7 @@ export class Viewer {
     this.#state = 'streaming';
     this.#log.info({ codec: result.codec, label: hello.label }, 'viewer joined');
     this.#host.requestKeyframe(this, 'viewer joined');
+    this.#pump();
   }
 
   #onFeedback(message: FeedbackMessage, now: number): void {
@@ -429,10 +431,11 @@ export class Viewer {
   }
 
   #pump(): void {
-    if (this.#needsKeyframe && this.#canSend()) {
-      this.#needsKeyframe = false;
-      this.#host.requestKeyframe(this, 'viewer caught up after a queue cut');
-    }
+    // A viewer waiting for a keyframe (joined, cut, or after a decoder error) asks for one whenever
+    // it could take it; the hub merges requests, so this repeats only if one got lost. A stalled
+    // viewer cannot take frames and so never asks: no keyframe storm.
+    if (this.#queue.waitingForKeyframe && this.#canSend())
+      this.#host.requestKeyframe(this, 'waiting for a keyframe');
     while (this.#queue.length > 0 && this.#canSend()) {
       const next = this.#queue.shift();
       if (next === undefined) break;
