@@ -27,7 +27,6 @@ interface AdmKernel {
     width: number,
     height: number,
     indY: number,
-    indX: number,
     tmp: number,
     a: number,
     h: number,
@@ -40,11 +39,10 @@ interface AdmKernel {
     width: number,
     height: number,
     vpAdd: bigint,
-    vpShift: bigint,
+    vpShift: number,
     hpAdd: bigint,
-    hpShift: bigint,
+    hpShift: number,
     indY: number,
-    indX: number,
     tmp: number,
     a: number,
     h: number,
@@ -56,8 +54,8 @@ interface AdmKernel {
     ref: number,
     dis: number,
     r: number,
-    csfA: number,
-    csfF: number,
+    f: number,
+    t: number,
     bandBytes: number,
     stride: number,
     top: number,
@@ -89,8 +87,8 @@ interface AdmKernel {
   ): number;
   cm(
     r: number,
-    csfA: number,
-    csfF: number,
+    f: number,
+    t: number,
     bandBytes: number,
     stride: number,
     width: number,
@@ -130,7 +128,7 @@ interface BandSet {
 
 /**
  * Computes integer ADM2 for frames of one size. Owns a WebAssembly instance holding both pictures
- * and the bands of every stage (about 44 bytes per pixel); not safe for concurrent use.
+ * and the bands of every stage (about 17 bytes per pixel); not safe for concurrent use.
  */
 export class AdmExtractor {
   readonly width: number;
@@ -146,12 +144,12 @@ export class AdmExtractor {
   readonly #tmp: number;
   readonly #div: number;
   readonly #indY: number[] = [];
-  readonly #indX: number[] = [];
   readonly #ref: BandSet;
   readonly #dis: BandSet;
   readonly #r: number;
-  readonly #csfA: number;
-  readonly #csfF: number;
+  /** Per pixel, the masking threshold's inputs summed over orientations (see `adm.wat`). */
+  readonly #maskF: number;
+  readonly #maskT: number;
   /** Float CSF weights of each scale and their Q32 fixed-point forms (scales 1..3). */
   readonly #rfactors: [number, number, number][] = [];
   readonly #rfactorsQ32: [number, number, number][] = [];
@@ -169,21 +167,21 @@ export class AdmExtractor {
     this.#kernel = instance.exports as unknown as AdmKernel;
     const stride = (width + 1) >> 1;
     this.#stride = stride;
-    this.#bb = (4 * stride * ((height + 1) >> 1) + 15) & ~15;
+    // Bands are 16 bytes longer than their samples: vector stores may run 3 lanes past the end.
+    this.#bb = (4 * stride * ((height + 1) >> 1) + 31) & ~15;
     const layout = new MemoryLayout();
     this.#ref8 = layout.take(width * height);
     this.#dis8 = layout.take(width * height);
-    this.#tmp = layout.take(8 * width);
+    this.#tmp = layout.take(8 * width + 512);
     this.#div = layout.take(DIV_LOOKUP.byteLength);
     const indices: Int32Array[] = [];
     let w = width;
     let h = height;
     for (let scale = 0; scale < 4; ++scale) {
-      const y = dwtIndices(h);
-      const x = dwtIndices(w);
-      indices.push(y, x);
-      this.#indY.push(layout.take(y.byteLength));
-      this.#indX.push(layout.take(x.byteLength));
+      // Source rows of each output row; columns are mirrored the same way by padding in the kernel.
+      const rows = dwtIndices(h);
+      indices.push(rows);
+      this.#indY.push(layout.take(rows.byteLength));
       const rf = csfFactors(scale);
       this.#rfactors.push(rf);
       // libvmaf's (uint32_t)(rfactor * 2^32), passed to the kernel as int32 bits.
@@ -191,23 +189,20 @@ export class AdmExtractor {
       w = (w + 1) >> 1;
       h = (h + 1) >> 1;
     }
-    // Five bands per picture (a, the next a, h, v, d), then r, csfA and csfF (h, v, d each).
-    const bands = layout.take(19 * this.#bb);
+    // Five bands per picture (a, the next a, h, v, d), then r (h, v, d), F and T.
+    const bands = layout.take(15 * this.#bb);
     const band = (n: number): number => bands + n * this.#bb;
     this.#ref = { a: band(0), next: band(1), h: band(2) };
     this.#dis = { a: band(5), next: band(6), h: band(7) };
     this.#r = band(10);
-    this.#csfA = band(13);
-    this.#csfF = band(16);
+    this.#maskF = band(13);
+    this.#maskT = band(14);
     const out = layout.take(24);
     const buffer = instanceMemory(instance, layout.size).buffer;
     this.#bytes = new Uint8Array(buffer);
     this.#out = new Float64Array(buffer, out, 3);
     new Int32Array(buffer, this.#div, DIV_LOOKUP.length).set(DIV_LOOKUP);
-    indices.forEach((table, n) => {
-      const at = n % 2 === 0 ? this.#indY[n >> 1] : this.#indX[n >> 1];
-      new Int32Array(buffer, at, table.length).set(table);
-    });
+    indices.forEach((rows, scale) => new Int32Array(buffer, this.#indY[scale], rows.length).set(rows));
   }
 
   /** The `integer_adm2` score of one reference/distorted pair of 8-bit luma planes. */
@@ -224,19 +219,18 @@ export class AdmExtractor {
     let den = 0;
     for (let scale = 0; scale < 4; ++scale) {
       const indY = this.#indY[scale] as number;
-      const indX = this.#indX[scale] as number;
       if (scale === 0) {
         for (const [src, set] of [
           [this.#ref8, this.#ref],
           [this.#dis8, this.#dis],
         ] as const) {
-          k.dwt8(src, w, h, indY, indX, this.#tmp, set.a, set.h, set.h + bb, set.h + 2 * bb, stride);
+          k.dwt8(src, w, h, indY, this.#tmp, set.a, set.h, set.h + bb, set.h + 2 * bb, stride);
         }
       } else {
         const vpAdd = scale === 1 ? 0n : 32768n;
-        const vpShift = scale === 1 ? 0n : 16n;
+        const vpShift = scale === 1 ? 0 : 16;
         const hpAdd = scale === 2 ? 32768n : 16384n;
-        const hpShift = scale === 2 ? 16n : 15n;
+        const hpShift = scale === 2 ? 16 : 15;
         for (const set of [this.#ref, this.#dis]) {
           k.dwt123(
             set.a,
@@ -247,7 +241,6 @@ export class AdmExtractor {
             hpAdd,
             hpShift,
             indY,
-            indX,
             this.#tmp,
             set.next,
             set.h,
@@ -267,8 +260,8 @@ export class AdmExtractor {
         this.#ref.h,
         this.#dis.h,
         this.#r,
-        this.#csfA,
-        this.#csfF,
+        this.#maskF,
+        this.#maskT,
         bb,
         stride,
         tap.top,
@@ -343,8 +336,8 @@ export class AdmExtractor {
     const rf = scale === 0 ? I_RFACTOR0 : (this.#rfactorsQ32[scale] as [number, number, number]);
     this.#kernel.cm(
       this.#r,
-      this.#csfA,
-      this.#csfF,
+      this.#maskF,
+      this.#maskT,
       this.#bb,
       this.#stride,
       w,

@@ -38,7 +38,8 @@ export interface VifScores {
 }
 
 interface VifKernel {
-  rows_bytes(width: number): number;
+  max_width(): number;
+  rows_bytes(): number;
   scale0(
     ref: number,
     dis: number,
@@ -124,7 +125,10 @@ export class VifExtractor {
     this.#half = [layout.take(half), layout.take(half), layout.take(half), layout.take(half)];
     this.#coef = FILTERS.map((f) => layout.take(4 * f.length));
     this.#log2 = layout.take(LOG2_TABLE.byteLength);
-    this.#rows = layout.take(this.#kernel.rows_bytes(width));
+    if (width > this.#kernel.max_width()) {
+      throw new RangeError(`VIF supports frames up to ${this.#kernel.max_width()} pixels wide, got ${width}`);
+    }
+    this.#rows = layout.take(this.#kernel.rows_bytes());
     const acc = layout.take(32);
     const buffer = instanceMemory(instance, layout.size).buffer;
     this.#bytes = new Uint8Array(buffer);

@@ -32,7 +32,7 @@ async function compileKernels(): Promise<VmafKernels> {
         parsed.resolveNames();
         parsed.validate();
         // A fresh ArrayBuffer-backed copy: wabt hands out a view typed as possibly shared.
-        const bytes = new Uint8Array(parsed.toBinary({}).buffer);
+        const bytes = new Uint8Array(parsed.toBinary({ write_debug_names: true }).buffer);
         return await WebAssembly.compile(bytes);
       } finally {
         parsed.destroy();

@@ -14,21 +14,26 @@
 ;;                reads may run 16 bytes past a picture's end
 ;;   coef         the scale's filter as int32[fw], fw = 2 * half + 1
 ;;   log2         libvmaf's log2 table, uint16[65536] (entries 32767..65535 used)
-;;   rows         scratch of rows_bytes(w) bytes: tap offsets, then 11 rows of int32 lanes:
+;;   rows         scratch of rows_bytes() bytes: tap offsets, then 11 rows of int32 lanes:
 ;;                mu1, mu2, xx hi, xx lo, yy hi, yy lo, xy hi, xy lo (each padded by PAD = 8
 ;;                lanes on both sides), then sigma1_sq, sigma2_sq, sigma12
 ;;   acc          4 int64: accum_num_log, accum_den_log, accum_num_non_log, accum_den_non_log
 (module
   (memory (export "memory") 1)
 
-  ;; Bytes between two scratch rows: w + 2 * PAD lanes plus 16 lanes of slack for vector tails.
+  ;; Bytes between two scratch rows (ROW_STRIDE): 8224 lanes, room for w + 2 * PAD lanes plus
+  ;; 16 lanes of slack for vector tails up to w = MAX_WIDTH. A constant, so that the hot loops
+  ;; reach every row with a constant offset from one pointer.
   (func $row_stride (param $w i32) (result i32)
-    (i32.and (i32.add (i32.shl (i32.add (local.get $w) (i32.const 32)) (i32.const 2)) (i32.const 15))
-      (i32.const -16)))
+    (i32.const 32896))
 
-  ;; Size of the `rows` scratch for pictures `w` wide.
-  (func (export "rows_bytes") (param $w i32) (result i32)
-    (i32.add (i32.const 128) (i32.mul (i32.const 11) (call $row_stride (local.get $w)))))
+  ;; The widest picture the row scratch holds.
+  (func (export "max_width") (result i32)
+    (i32.const 8192))
+
+  ;; Size of the `rows` scratch.
+  (func (export "rows_bytes") (result i32)
+    (i32.add (i32.const 128) (i32.mul (i32.const 11) (i32.const 32896))))
 
   ;; Address of lane 0 (the first pixel, after the padding) of scratch row `n`.
   (func $row (param $rows i32) (param $rs i32) (param $n i32) (result i32)
@@ -257,33 +262,26 @@
 
   ;; Horizontal pass of the padded rows and the per-pixel variances:
   ;; sigma1_sq = xx - mu1^2, sigma2_sq = max(yy - mu2^2, 0), sigma12 = xy - mu1 * mu2 (int32).
-  (func $horiz (param $w i32) (param $half i32) (param $coef i32) (param $rows i32) (param $rs i32)
+  ;; The rows are ROW_STRIDE (32896) bytes apart, so each is reached with a constant offset.
+  (func $horiz (param $w i32) (param $half i32) (param $coef i32) (param $rows i32)
     (local $j i32) (local $k i32) (local $n i32) (local $c i32) (local $l i32) (local $r i32)
-    (local $f v128) (local $m1 v128) (local $m2 v128) (local $mu1 v128) (local $mu2 v128)
+    (local $f v128) (local $mu1 v128) (local $mu2 v128)
     (local $xxh v128) (local $xxl v128) (local $yyh v128) (local $yyl v128) (local $xyh v128) (local $xyl v128)
     (local.set $n (i32.const 0))
     (loop $pad
-      (call $pad (call $row (local.get $rows) (local.get $rs) (local.get $n)) (local.get $w) (local.get $half))
+      (call $pad (call $row (local.get $rows) (i32.const 32896) (local.get $n)) (local.get $w) (local.get $half))
       (br_if $pad (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 8))))
-    (local.set $c (call $row (local.get $rows) (local.get $rs) (i32.const 0)))
+    (local.set $c (call $row (local.get $rows) (i32.const 32896) (i32.const 0)))
     (loop $cols
       (local.set $f (i32x4.splat (i32.load (i32.add (local.get $coef) (i32.shl (local.get $half) (i32.const 2))))))
-      (local.set $l (local.get $c))
-      (local.set $m1 (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $m2 (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $xxh (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $xxl (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $yyh (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $yyl (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $xyh (i32x4.mul (local.get $f) (v128.load (local.get $l))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (local.set $xyl (i32x4.mul (local.get $f) (v128.load (local.get $l))))
+      (local.set $mu1 (i32x4.mul (local.get $f) (v128.load (local.get $c))))
+      (local.set $mu2 (i32x4.mul (local.get $f) (v128.load offset=32896 (local.get $c))))
+      (local.set $xxh (i32x4.mul (local.get $f) (v128.load offset=65792 (local.get $c))))
+      (local.set $xxl (i32x4.mul (local.get $f) (v128.load offset=98688 (local.get $c))))
+      (local.set $yyh (i32x4.mul (local.get $f) (v128.load offset=131584 (local.get $c))))
+      (local.set $yyl (i32x4.mul (local.get $f) (v128.load offset=164480 (local.get $c))))
+      (local.set $xyh (i32x4.mul (local.get $f) (v128.load offset=197376 (local.get $c))))
+      (local.set $xyl (i32x4.mul (local.get $f) (v128.load offset=230272 (local.get $c))))
       (local.set $k (i32.const 0))
       (block $done
         (br_if $done (i32.eqz (local.get $half)))
@@ -293,52 +291,33 @@
           (local.set $l (i32.sub (local.get $c) (local.get $r)))
           (local.set $r (i32.add (local.get $c) (local.get $r)))
           (local.set $f (i32x4.splat (i32.load (i32.add (local.get $coef) (i32.shl (local.get $k) (i32.const 2))))))
-          (local.set $m1 (i32x4.add (local.get $m1) (i32x4.mul (local.get $f)
+          (local.set $mu1 (i32x4.add (local.get $mu1) (i32x4.mul (local.get $f)
             (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
-          (local.set $m2 (i32x4.add (local.get $m2) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
+          (local.set $mu2 (i32x4.add (local.get $mu2) (i32x4.mul (local.get $f)
+            (i32x4.add (v128.load offset=32896 (local.get $l)) (v128.load offset=32896 (local.get $r))))))
           (local.set $xxh (i32x4.add (local.get $xxh) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
+            (i32x4.add (v128.load offset=65792 (local.get $l)) (v128.load offset=65792 (local.get $r))))))
           (local.set $xxl (i32x4.add (local.get $xxl) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
+            (i32x4.add (v128.load offset=98688 (local.get $l)) (v128.load offset=98688 (local.get $r))))))
           (local.set $yyh (i32x4.add (local.get $yyh) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
+            (i32x4.add (v128.load offset=131584 (local.get $l)) (v128.load offset=131584 (local.get $r))))))
           (local.set $yyl (i32x4.add (local.get $yyl) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
+            (i32x4.add (v128.load offset=164480 (local.get $l)) (v128.load offset=164480 (local.get $r))))))
           (local.set $xyh (i32x4.add (local.get $xyh) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
-          (local.set $l (i32.add (local.get $l) (local.get $rs)))
-          (local.set $r (i32.add (local.get $r) (local.get $rs)))
+            (i32x4.add (v128.load offset=197376 (local.get $l)) (v128.load offset=197376 (local.get $r))))))
           (local.set $xyl (i32x4.add (local.get $xyl) (i32x4.mul (local.get $f)
-            (i32x4.add (v128.load (local.get $l)) (v128.load (local.get $r))))))
+            (i32x4.add (v128.load offset=230272 (local.get $l)) (v128.load offset=230272 (local.get $r))))))
           (br_if $taps (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $half)))))
       ;; mu1 and mu2 are uint32 sums; xx, yy, xy come back from their halves.
-      (local.set $mu1 (local.get $m1))
-      (local.set $mu2 (local.get $m2))
-      (local.set $l (i32.add (local.get $c) (i32.mul (local.get $rs) (i32.const 8))))
-      (v128.store (local.get $l)
+      (v128.store offset=263168 (local.get $c)
         (i32x4.sub (call $round16 (local.get $xxh) (local.get $xxl))
           (call $mul_round32 (local.get $mu1) (local.get $mu1))))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (v128.store (local.get $l)
+      (v128.store offset=296064 (local.get $c)
         (i32x4.max_s
           (i32x4.sub (call $round16 (local.get $yyh) (local.get $yyl))
             (call $mul_round32 (local.get $mu2) (local.get $mu2)))
           (v128.const i32x4 0 0 0 0)))
-      (local.set $l (i32.add (local.get $l) (local.get $rs)))
-      (v128.store (local.get $l)
+      (v128.store offset=328960 (local.get $c)
         (i32x4.sub (call $round16 (local.get $xyh) (local.get $xyl))
           (call $mul_round32 (local.get $mu1) (local.get $mu2))))
       (local.set $c (i32.add (local.get $c) (i32.const 16)))
@@ -425,7 +404,7 @@
     (loop $rows
       (call $vert8 (local.get $ref) (local.get $dis) (local.get $w) (local.get $h) (local.get $i)
         (local.get $coef) (local.get $rows) (local.get $rs))
-      (call $horiz (local.get $w) (i32.const 8) (local.get $coef) (local.get $rows) (local.get $rs))
+      (call $horiz (local.get $w) (i32.const 8) (local.get $coef) (local.get $rows))
       (call $stats (local.get $w) (local.get $rows) (local.get $rs) (local.get $log2) (local.get $acc)
         (local.get $gain) (local.get $eps))
       (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $h)))))
@@ -440,7 +419,7 @@
     (loop $rows
       (call $vert16 (local.get $ref) (local.get $dis) (local.get $w) (local.get $h) (local.get $i)
         (local.get $half) (local.get $coef) (local.get $rows) (local.get $rs))
-      (call $horiz (local.get $w) (local.get $half) (local.get $coef) (local.get $rows) (local.get $rs))
+      (call $horiz (local.get $w) (local.get $half) (local.get $coef) (local.get $rows))
       (call $stats (local.get $w) (local.get $rows) (local.get $rs) (local.get $log2) (local.get $acc)
         (local.get $gain) (local.get $eps))
       (br_if $rows (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $h)))))
