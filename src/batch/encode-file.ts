@@ -4,7 +4,7 @@
  * prepared alongside the analysis so that an audio problem fails the run in seconds. Nothing is
  * ever written at the output path except by the final rename of a verified file.
  */
-import { access, constants, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { QuadStreamError } from '../core/errors.ts';
@@ -359,6 +359,7 @@ export async function encodeFile(
           streamIndex: video.index,
           relabel: conversion.relabel,
           filter: conversion.filter,
+          bitDepth: conversion.pixelFormat === 'yuv420p' ? 8 : 10,
         },
         temp,
         abort.signal,
@@ -483,12 +484,7 @@ async function checkOutputFolder(input: string, output: string): Promise<void> {
     );
   }
   const dir = dirname(resolve(output));
-  try {
-    await access(dir, constants.W_OK);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such folder' : code === 'EACCES' ? 'permission denied' : (code ?? 'error');
+  const fail = (why: string, cause?: unknown): never => {
     throw new QuadStreamError(
       'config',
       'output.unwritable',
@@ -498,6 +494,29 @@ async function checkOutputFolder(input: string, output: string): Promise<void> {
         subject: dir,
       },
     );
+  };
+  try {
+    if (!(await stat(dir)).isDirectory()) fail('not a folder');
+  } catch (cause) {
+    if (cause instanceof QuadStreamError) throw cause;
+    fail('no such folder', cause);
+  }
+  // Create and delete a file: permissions alone do not tell (root, read-only mounts, /proc).
+  const probe = join(dir, `.quadstream-probe-${process.pid}`);
+  try {
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe, { force: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'read-only file system'
+          : code === 'ENOSPC'
+            ? 'disk full'
+            : `cannot create files: ${code ?? 'error'}`;
+    fail(why, cause);
   }
 }
 

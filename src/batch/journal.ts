@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { QuadStreamError } from '../core/errors.ts';
 import type { PlannedSegment } from '../core/segments.ts';
 import type { MediaAnalysis } from '../media/analyze.ts';
@@ -71,7 +71,11 @@ export class WorkFolder implements AsyncDisposable {
       created = true;
     }
     try {
-      await mkdir(dir, { recursive: true });
+      // Not recursive for the folder itself: Node's recursive mkdir loops forever where a parent
+      // exists but refuses new entries (/proc).
+      const parent = dirname(dir);
+      if (!(await exists(parent))) await mkdir(parent, { recursive: true });
+      if (created) await mkdir(dir);
     } catch (cause) {
       throw new QuadStreamError(
         'config',
@@ -145,6 +149,15 @@ async function takeLock(path: string): Promise<void> {
   throw new QuadStreamError('config', 'work.locked', `${path}: could not lock the work folder`, {
     subject: path,
   });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -153,6 +153,7 @@ export async function analyzeMedia(path: string, options: AnalyzeOptions = {}): 
   const scores: number[] = [];
   const mafd: number[] = [];
   let lastDuration = 0;
+  let packetDurationsKnown = true;
   let packets = 0;
   let keyframePackets = 0;
   let pixelFormat = avGetPixFmtName(par.format as Parameters<typeof avGetPixFmtName>[0]) ?? 'unknown';
@@ -173,6 +174,7 @@ export async function analyzeMedia(path: string, options: AnalyzeOptions = {}): 
   for await (const packet of readPackets(demuxer, path, options.signal)) {
     if (packet.streamIndex === stream.index) {
       packets++;
+      if (packet.duration <= 0n) packetDurationsKnown = false;
       if (packet.isKeyframe) keyframePackets++;
       await take(await decoder.decode(packet));
     } else {
@@ -195,7 +197,9 @@ export async function analyzeMedia(path: string, options: AnalyzeOptions = {}): 
       subject: path,
     });
   }
-  if (lastDuration <= 0) lastDuration = guessFrameDuration(pts, rate, tb);
+  // Trust the last frame's duration only when the container stores durations (MP4, Matroska);
+  // otherwise (MPEG-TS) it is a guess, and the typical spacing of frames is a better one.
+  if (lastDuration <= 0 || !packetDurationsKnown) lastDuration = guessFrameDuration(pts, rate, tb);
 
   const timestampsUsable = pts.every((p, i) => i === 0 || p > pts[i - 1]!);
   const seconds = (ticks: number): number => (ticks * tb[0]) / tb[1];
@@ -296,8 +300,14 @@ function pickFrameRate(stream: Stream): Fraction {
   return [25, 1];
 }
 
+/** The typical frame duration: the median spacing of frames, or one frame at the stated rate. */
 function guessFrameDuration(pts: readonly number[], rate: Fraction, tb: Fraction): number {
-  if (pts.length >= 2) return pts.at(-1)! - pts.at(-2)!;
+  if (pts.length >= 2) {
+    const deltas = pts.slice(1).map((p, i) => p - pts[i]!);
+    deltas.sort((a, b) => a - b);
+    const median = deltas[deltas.length >> 1]!;
+    if (median > 0) return median;
+  }
   return Math.max(1, Math.round((tb[1] * rate[1]) / (tb[0] * rate[0])));
 }
 

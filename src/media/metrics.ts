@@ -1,8 +1,9 @@
 /**
  * PSNR and SSIM of an encoded video against its source, with FFmpeg's `psnr` and `ssim` filters:
  * both are decoded in full, frame by frame in display order, the source through the same conversion
- * the encoder was fed, and paired by index. Reports the means over all frames (PSNR of identical
- * frames is infinite; the mean then is too).
+ * the encoder was fed, and paired by index. Reports the means over all frames. A frame's PSNR is
+ * capped at `6 × bit depth + 12` dB (60 dB for 8-bit), libvmaf's convention, so that identical
+ * frames (infinite PSNR) give a finite mean.
  */
 import { FilterComplexAPI } from 'node-av/api';
 import { Frame, Rational } from 'node-av/lib';
@@ -18,12 +19,14 @@ export interface MetricsReference {
   readonly streamIndex: number;
   readonly relabel: string | null;
   readonly filter: string | null;
+  /** Bit depth of the compared frames (for the PSNR cap). */
+  readonly bitDepth: number;
 }
 
 /** Means over all frames. */
 export interface QualityMeans {
   readonly frames: number;
-  /** Mean PSNR over frames (average of the planes' MSE per frame, as FFmpeg's `psnr_avg`), dB. */
+  /** Mean PSNR over frames (FFmpeg's `psnr_avg` per frame, capped; see the module comment), dB. */
   readonly psnr: number;
   /** Mean SSIM over frames (FFmpeg's `All`), 0–1. */
   readonly ssim: number;
@@ -43,6 +46,7 @@ export async function measureQuality(
   using converter = FrameConverter.create(reference.filter, reference.relabel);
   const refFrames = frames(reference.path, reference.streamIndex, signal);
   const distFrames = frames(distorted, null, signal);
+  const cap = 6 * reference.bitDepth + 12;
   let count = 0;
   let psnrSum = 0;
   let ssimSum = 0;
@@ -52,7 +56,10 @@ export async function measureQuality(
       if (!(out instanceof Frame)) return;
       using f = out;
       const md = f.getMetadata();
-      psnrSum += Number(md.get('lavfi.psnr.psnr_avg') ?? 'NaN');
+      const text = md.get('lavfi.psnr.psnr_avg') ?? 'nan';
+      // FFmpeg writes `inf` for identical frames.
+      const psnr = text === 'inf' ? Infinity : Number(text);
+      psnrSum += psnr === Infinity || psnr > cap ? cap : psnr;
       ssimSum += Number(md.get('lavfi.ssim.All') ?? 'NaN');
       count++;
       if (count % 25 === 0) onProgress?.(count);
