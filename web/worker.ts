@@ -101,8 +101,9 @@ class Client {
   }
 
   #update(patch: Partial<Omit<WorkerStatus, 'type'>>): void {
+    const firstDecode = this.#status.firstDecodedMs === null && patch.firstDecodedMs != null;
     this.#status = { ...this.#status, ...patch };
-    if (patch.state !== undefined) this.#post();
+    if (patch.state !== undefined || firstDecode) this.#post();
   }
 
   #post(): void {

@@ -3,8 +3,9 @@
  * rows of five bits, most significant bit on the left.
  */
 
-/** Glyph width and height in font pixels. */
+/** Glyph width in font pixels. */
 export const GLYPH_WIDTH = 5;
+/** Glyph height in font pixels. */
 export const GLYPH_HEIGHT = 7;
 
 const GLYPHS: Readonly<Record<string, readonly number[]>> = {

@@ -4,10 +4,11 @@
  * is slow, x11grab simply grabs later (newest wins); V4L2 may hand out frames its driver queued.
  */
 import { stat } from 'node:fs/promises';
-import { Decoder, Demuxer } from 'node-av/api';
+import { Demuxer } from 'node-av/api';
 import { describeError, QuadStreamError } from '../core/errors.ts';
 import { ensureFfmpegLog } from '../media/ffmpeg-log.ts';
 import { wallClockMs } from './clock.ts';
+import { FrameReader } from './frame-reader.ts';
 import type { CapturedFrame, FrameSource, SourceKind } from './types.ts';
 
 interface DeviceSpec {
@@ -60,22 +61,22 @@ class DeviceSource implements FrameSource {
           'capture.no-video',
           `${this.#spec.kind}: the device gives no video`,
         );
-      using decoder = await Decoder.create(stream);
+      using reader = await FrameReader.open(demuxer, stream, { subject: this.#spec.url });
       const periodMs = (1000 * this.frameRate[1]) / this.frameRate[0];
       let startMs: number | undefined;
       let lastIndex = -1;
-      for await (using frame of decoder.frames(demuxer.packets(stream.index))) {
-        if (frame === null) continue;
-        signal.throwIfAborted();
+      for (let frame = await reader.next(); frame !== null; frame = await reader.next()) {
+        if (signal.aborted) {
+          frame.free();
+          break;
+        }
         const captureMs = wallClockMs();
         startMs ??= captureMs;
         const index = Math.max(lastIndex + 1, Math.round((captureMs - startMs) / periodMs));
         this.#skipped += index - lastIndex - 1;
         lastIndex = index;
-        const own = frame.clone();
-        if (own === null) throw new QuadStreamError('internal', 'capture.clone', 'cannot reference a frame');
-        own.pts = BigInt(index);
-        yield { frame: own, index, captureMs };
+        frame.pts = BigInt(index);
+        yield { frame, index, captureMs };
       }
     } finally {
       await demuxer.close();

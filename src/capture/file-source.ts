@@ -4,9 +4,9 @@
  * so the source stays on the wall clock.
  */
 import { QuadStreamError } from '../core/errors.ts';
-import { decodedFrames } from '../media/frames.ts';
 import { openInput, videoStreamOf } from '../media/input.ts';
 import { wallClockMs } from './clock.ts';
+import { FrameReader } from './frame-reader.ts';
 import { waitUntil } from './pacer.ts';
 import { ReadAhead } from './read-ahead.ts';
 import type { CapturedFrame, FrameSource } from './types.ts';
@@ -56,13 +56,13 @@ class FileSource implements FrameSource {
       let firstPts: bigint | undefined;
       let lastMediaMs = -periodMs;
       let frames = 0;
-      await using ahead = new ReadAhead(
-        decodedFrames(this.#path, {
-          pixelFormat: 'yuv420p',
-          ...(this.#scaled ? { width: this.width, height: this.height } : {}),
-          signal,
-        }),
-      );
+      await using demuxer = await openInput(this.#path);
+      using reader = await FrameReader.open(demuxer, videoStreamOf(demuxer, this.#path), {
+        yuv420p: true,
+        ...(this.#scaled ? { width: this.width, height: this.height } : {}),
+        subject: this.#path,
+      });
+      await using ahead = new ReadAhead(() => reader.next());
       for (let frame = await ahead.next(); frame !== null; frame = await ahead.next()) {
         try {
           const tb = frame.timeBase;

@@ -1,27 +1,17 @@
 /**
- * Reads one frame ahead from a generator of borrowed frames (valid only until its next step):
- * each frame is referenced (`clone()`, no pixel copy) before the generator moves on, so the next
- * frame can be produced while the current one is in use.
+ * Reads one frame ahead: the next frame is produced while the current one is in use (rendered
+ * ahead for the test source, decoded ahead for files), so that at a frame's due time it is ready.
  */
 import type { Frame } from 'node-av/lib';
-import { QuadStreamError } from '../core/errors.ts';
 
-/** A one-frame read-ahead over `frames`. */
+/** A one-frame read-ahead over a function that produces owned frames (`null` at the end). */
 export class ReadAhead implements AsyncDisposable {
-  readonly #frames: AsyncGenerator<Frame>;
+  readonly #read: () => Promise<Frame | null>;
   #pending: Promise<Frame | null> | undefined;
 
-  constructor(frames: AsyncGenerator<Frame>) {
-    this.#frames = frames;
-    this.#pending = this.#pull();
-  }
-
-  async #pull(): Promise<Frame | null> {
-    const r = await this.#frames.next();
-    if (r.done === true) return null;
-    const own = r.value.clone();
-    if (own === null) throw new QuadStreamError('internal', 'capture.clone', 'cannot reference a frame');
-    return own;
+  constructor(read: () => Promise<Frame | null>) {
+    this.#read = read;
+    this.#pending = read();
   }
 
   /** The next frame (owned by the caller: free it), or `null` at the end; starts reading the one after. */
@@ -29,11 +19,11 @@ export class ReadAhead implements AsyncDisposable {
     const current = this.#pending ?? Promise.resolve(null);
     this.#pending = undefined;
     const frame = await current;
-    if (frame !== null) this.#pending = this.#pull();
+    if (frame !== null) this.#pending = this.#read();
     return frame;
   }
 
-  /** Frees a frame read ahead and not taken, and ends the generator. */
+  /** Waits for a frame read ahead and not taken, and frees it. */
   async close(): Promise<void> {
     const pending = this.#pending;
     this.#pending = undefined;
@@ -42,7 +32,6 @@ export class ReadAhead implements AsyncDisposable {
         (f) => f?.free(),
         () => undefined,
       );
-    await this.#frames.return(undefined);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

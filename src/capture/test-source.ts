@@ -5,10 +5,11 @@
  * is read out on a clock).
  */
 import { QuadStreamError } from '../core/errors.ts';
-import { decodedFrames } from '../media/frames.ts';
+import { openInput, videoStreamOf } from '../media/input.ts';
 import { burnIn } from './burn-in.ts';
 import { wallClockMs } from './clock.ts';
 import { yuvPlanesOf } from './frame-planes.ts';
+import { FrameReader } from './frame-reader.ts';
 import { nextSlot, waitUntil } from './pacer.ts';
 import { ReadAhead } from './read-ahead.ts';
 import { testPatternGraph } from './test-pattern.ts';
@@ -47,12 +48,12 @@ class TestSource implements FrameSource {
     this.#running = true;
     const [num, den] = this.frameRate;
     const periodMs = (1000 * den) / num;
-    await using ahead = new ReadAhead(
-      decodedFrames(`lavfi:${testPatternGraph(this.width, this.height, num, den)}`, {
-        pixelFormat: 'yuv420p',
-        signal,
-      }),
-    );
+    await using demuxer = await openInput(`lavfi:${testPatternGraph(this.width, this.height, num, den)}`);
+    using reader = await FrameReader.open(demuxer, videoStreamOf(demuxer, 'test pattern'), {
+      yuv420p: true,
+      subject: 'test source',
+    });
+    await using ahead = new ReadAhead(() => reader.next());
     try {
       // The first frame takes longest (the textures are rendered once); the clock starts after it.
       let frame = await ahead.next();

@@ -16,13 +16,15 @@ import { percentilesOf, roundPercentiles, type Percentiles } from '../core/stats
 import type { Codec } from '../core/units.ts';
 import { probeEncoders } from '../encode/probe.ts';
 import { EncoderSession } from '../encode/session.ts';
-import { decodedFrames } from '../media/frames.ts';
+import { openInput, videoStreamOf } from '../media/input.ts';
+import { FrameReader } from '../capture/frame-reader.ts';
 import { defaultBitrates } from './bitrate-defaults.ts';
 import { codecPlans } from './codec-plans.ts';
 import { HeadlessBrowser } from './headless-browser.ts';
 import { liveEncodeIntent } from './pipeline.ts';
 import { processTreeCpuMs } from './process-cpu.ts';
 import { StreamServer } from './server.ts';
+import { SinkViewer } from './sink-viewer.ts';
 import type { SentRecord } from './viewer-stats.ts';
 
 /** Options for {@link runStreamBench}. */
@@ -39,6 +41,11 @@ export interface StreamBenchOptions {
   readonly baselineSeconds?: number;
   readonly bitrateBps?: number;
   readonly renderer?: '2d' | 'webgl';
+  /**
+   * Who watches: headless Chromium (default), or a receive-only Node viewer that decodes nothing
+   * (the server's own cost, without a browser on the same CPUs).
+   */
+  readonly viewer?: 'chromium' | 'sink';
   /** Progress lines for people (the report is returned). */
   readonly onProgress?: (line: string) => void;
 }
@@ -57,6 +64,7 @@ export interface StreamBenchReport {
     readonly bitrateBps: number;
     readonly durationSeconds: number;
     readonly renderer: string;
+    readonly viewer: 'chromium' | 'sink';
   };
   readonly machine: {
     readonly cpus: number;
@@ -68,6 +76,8 @@ export interface StreamBenchReport {
   readonly stream: {
     readonly capturedFps: number;
     readonly encodedFps: number;
+    /** Frames the viewer received per second. */
+    readonly receivedFps: number;
     /** Frames the viewer decoded per second. */
     readonly deliveredFps: number;
     /** Frames the viewer painted per second. */
@@ -112,20 +122,26 @@ async function baseline(
   const times: number[] = [];
   let i = 0;
   let spentMs = 0;
-  for await (const frame of decodedFrames(
+  await using demuxer = await openInput(
     `lavfi:${testPatternGraph(o.width, o.height, frameRate[0], frameRate[1])}`,
-    {
-      pixelFormat: 'yuv420p',
-    },
-  )) {
-    burnIn(yuvPlanesOf(frame), i, wallClockMs());
-    frame.pts = BigInt(i);
-    const t = performance.now();
-    await session.encode(frame);
-    const ms = performance.now() - t;
-    if (i >= warmup) {
-      times.push(ms);
-      spentMs += ms;
+  );
+  using reader = await FrameReader.open(demuxer, videoStreamOf(demuxer, 'test pattern'), {
+    yuv420p: true,
+    subject: 'test pattern',
+  });
+  for (let frame = await reader.next(); frame !== null; frame = await reader.next()) {
+    try {
+      burnIn(yuvPlanesOf(frame), i, wallClockMs());
+      frame.pts = BigInt(i);
+      const t = performance.now();
+      await session.encode(frame);
+      const ms = performance.now() - t;
+      if (i >= warmup) {
+        times.push(ms);
+        spentMs += ms;
+      }
+    } finally {
+      frame.free();
     }
     i++;
     if (spentMs >= budgetMs || times.length >= 3000) break;
@@ -176,25 +192,29 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
       if (atMs >= windowStartMs) finished.push({ record: { ...record }, atMs });
     },
   });
-  await using browser = await HeadlessBrowser.launch();
+  const viewerKind = o.viewer ?? 'chromium';
   const renderer = o.renderer ?? '2d';
-  progress(`streaming to headless Chromium (${renderer} canvas); warming up…`);
-  const page = await browser.open(`${server.url}?codec=${o.codec}&renderer=${renderer}`);
+  await using browser = viewerKind === 'chromium' ? await HeadlessBrowser.launch() : null;
+  await using sink =
+    viewerKind === 'sink' ? await SinkViewer.connect(`ws://127.0.0.1:${server.port}/ws`, o.codec) : null;
+  progress(
+    `streaming to ${browser === null ? 'a receive-only Node viewer' : `headless Chromium (${renderer} canvas)`}; warming up…`,
+  );
+  const page =
+    browser === null ? null : await browser.open(`${server.url}?codec=${o.codec}&renderer=${renderer}`);
   try {
     const started = Date.now();
-    while ((server.figures().viewers[0]?.framesRendered ?? 0) === 0) {
+    const firstFrame = (): boolean =>
+      sink !== null ? sink.framesReceived > 0 : (server.figures().viewers[0]?.framesRendered ?? 0) > 0;
+    while (!firstFrame()) {
       if (Date.now() - started > 30_000)
-        throw new QuadStreamError(
-          'internal',
-          'bench.no-frames',
-          'the headless viewer showed no frame within 30 s',
-        );
+        throw new QuadStreamError('internal', 'bench.no-frames', 'the viewer got no frame within 30 s');
       await new Promise((r) => setTimeout(r, 50));
     }
     await new Promise((r) => setTimeout(r, (o.warmupSeconds ?? 3) * 1000));
     const before = server.figures().stream;
     const cpu0 = process.cpuUsage();
-    const pid = browser.pid;
+    const pid = browser?.pid;
     const browserCpu0 = pid === undefined ? undefined : processTreeCpuMs(pid);
     windowStartMs = wallClockMs();
     progress(`measuring for ${o.durationSeconds} s…`);
@@ -205,7 +225,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
     const browserCpu1 = pid === undefined ? undefined : processTreeCpuMs(pid);
     const after = server.figures().stream;
     const viewer = server.figures().viewers[0];
-    const status = (await page.evaluate(
+    const status = (await page?.evaluate(
       () =>
         (window as unknown as { __quadstream?: { status?: { decoderErrors?: number } } }).__quadstream
           ?.status,
@@ -215,6 +235,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
 
     const inWindow = (t: number): boolean => t >= windowStartMs && t < windowEndMs;
     const records = finished.map((f) => f.record);
+    const received = records.filter((r) => Number.isFinite(r.receivedMs) && inWindow(r.receivedMs));
     const decoded = records.filter((r) => Number.isFinite(r.decodedMs) && inWindow(r.decodedMs));
     const painted = records.filter((r) => Number.isFinite(r.renderedMs) && inWindow(r.renderedMs));
     const sent = records.filter((r) => inWindow(r.sentMs));
@@ -231,13 +252,15 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         encoder: after.encoder,
         bitrateBps,
         durationSeconds: round(seconds),
-        renderer,
+        renderer: viewerKind === 'chromium' ? renderer : 'none',
+        viewer: viewerKind,
       },
       machine: { cpus: cpus().length, loadBefore, loadAfter },
       baseline: { frames: base.frames, fps: base.fps, encodeMs: base.encodeMs },
       stream: {
         capturedFps: round((after.framesCaptured - before.framesCaptured) / seconds),
         encodedFps,
+        receivedFps: round(received.length / seconds),
         deliveredFps,
         renderedFps: round(painted.length / seconds),
         latencyMs: stage(painted.map((r) => r.renderedMs - r.captureMs)),
@@ -247,7 +270,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
           encode: roundPercentiles(after.stagesMs.encode),
           captureToEncoded: stage(sent.map((r) => r.encodedMs - r.captureMs)),
           encodedToSent: stage(sent.map((r) => r.sentMs - r.encodedMs)),
-          sentToReceived: stage(decoded.map((r) => r.receivedMs - r.sentMs)),
+          sentToReceived: stage(received.map((r) => r.receivedMs - r.sentMs)),
           receivedToDecoded: stage(decoded.map((r) => r.decodedMs - r.receivedMs)),
           decodedToRendered: stage(painted.map((r) => r.renderedMs - r.decodedMs)),
         },
@@ -271,6 +294,6 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
       },
     };
   } finally {
-    await page.close();
+    await page?.close();
   }
 }

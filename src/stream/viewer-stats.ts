@@ -136,8 +136,9 @@ export class ViewerStats {
       delivered = true;
       if (discarded) {
         this.discarded++;
-        // A discarded frame is never painted.
+        // A discarded frame is never painted: its story ends here.
         r.finished = true;
+        finished = true;
       } else {
         this.framesDecoded++;
         this.#decoded.push(nowMs, 1);

@@ -16,6 +16,7 @@ interface StreamFlags {
   duration: string;
   warmup: string;
   renderer: string;
+  viewer: string;
   json?: boolean;
 }
 
@@ -34,9 +35,10 @@ export function formatStreamBench(r: StreamBenchReport): string {
   const lat = s.latencyMs;
   return [
     `bench stream: ${c.width}x${c.height}@${c.fps} ${c.codec} (${c.encoder}, ${formatBitrate(c.bitrateBps)}), ` +
-      `${c.durationSeconds} s measured, ${c.renderer} canvas; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
+      `${c.durationSeconds} s measured, viewer ${c.viewer === 'sink' ? 'receive-only (no decoding)' : `Chromium, ${c.renderer} canvas`}; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
     `  raw encoder alone    ${r.baseline.fps.toFixed(1)} fps (encode p50 ${r.baseline.encodeMs?.p50.toFixed(1) ?? '–'} ms, ${r.baseline.frames} frames)`,
     `  pipeline encoded     ${s.encodedFps.toFixed(1)} fps = ${r.ratio.encodedToBaseline.toFixed(3)} × raw (captured ${s.capturedFps.toFixed(1)}, skipped at source ${s.skippedAtSource}, replaced before the encoder ${s.droppedBeforeEncoder})`,
+    `  received             ${s.receivedFps.toFixed(1)} fps`,
     `  delivered (decoded)  ${s.deliveredFps.toFixed(1)} fps = ${r.ratio.deliveredToBaseline.toFixed(3)} × raw`,
     `  painted              ${s.renderedFps.toFixed(1)} fps (not painted ${s.notRendered}, decoder errors ${s.decoderErrors})`,
     `  glass to glass       ${lat === null ? '–' : `p50 ${lat.p50.toFixed(1)}  p95 ${lat.p95.toFixed(1)}  p99 ${lat.p99.toFixed(1)} ms`}`,
@@ -61,6 +63,7 @@ export function registerBench(program: Command): Command {
     .option('--duration <seconds>', 'measured window', '10')
     .option('--warmup <seconds>', 'streaming before the window', '3')
     .option('--renderer <kind>', 'the player’s canvas: 2d or webgl', '2d')
+    .option('--viewer <kind>', 'chromium, or sink: a Node viewer that receives without decoding', 'chromium')
     .option('--json', 'the report as JSON on the last line of stdout')
     .action(
       action(async (flags: StreamFlags) => {
@@ -77,6 +80,8 @@ export function registerBench(program: Command): Command {
           throw usage(`--duration and --warmup take seconds (got ${flags.duration}, ${flags.warmup})`);
         if (flags.renderer !== '2d' && flags.renderer !== 'webgl')
           throw usage(`--renderer ${flags.renderer}: expected 2d or webgl`);
+        if (flags.viewer !== 'chromium' && flags.viewer !== 'sink')
+          throw usage(`--viewer ${flags.viewer}: expected chromium or sink`);
         // Loaded on use: the browser driver is not needed by other commands.
         const { runStreamBench } = await import('../../stream/stream-bench.ts');
         const report = await runStreamBench({
@@ -87,6 +92,7 @@ export function registerBench(program: Command): Command {
           durationSeconds,
           warmupSeconds,
           renderer: flags.renderer,
+          viewer: flags.viewer,
           onProgress: (line) => process.stderr.write(`${line}\n`),
         });
         if (flags.json === true) printJson(report);

@@ -19,6 +19,7 @@ export const MESSAGE_TYPES = {
   ping: 0x13,
   pong: 0x14,
 } as const;
+/** The name of a message type. */
 export type MessageTypeName = keyof typeof MESSAGE_TYPES;
 
 /** Codec identifiers on the wire. */
