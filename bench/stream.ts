@@ -5,7 +5,8 @@
  * full reports as JSON on the last line with --json). Note the machine's load: on a shared
  * machine the figures move with whatever else runs.
  *
- *   node bench/stream.ts [--configs 1920x1080@60:h264,3840x2160@60:h264] [--duration 10] [--renderer 2d]
+ *   node bench/stream.ts [--configs 1920x1080@60:h264,3840x2160@60:h264] [--duration 10] [--renderer 2d|webgl|bitmap]
+ *                        [--canvas frame|window]
  *                        [--viewer chromium|sink] [--json]
  */
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     renderer: { type: 'string', default: '2d' },
     viewer: { type: 'string', default: 'chromium' },
+    canvas: { type: 'string', default: 'frame' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -36,7 +38,8 @@ for (const spec of values.configs.split(',')) {
     codec,
     durationSeconds: Number(values.duration),
     warmupSeconds: Number(values.warmup),
-    renderer: values.renderer === 'webgl' ? 'webgl' : '2d',
+    renderer: values.renderer === 'webgl' || values.renderer === 'bitmap' ? values.renderer : '2d',
+    canvas: values.canvas === 'window' ? 'window' : 'frame',
     viewer: values.viewer === 'sink' ? 'sink' : 'chromium',
     onProgress: (line) => process.stderr.write(`[${spec}] ${line}\n`),
   });

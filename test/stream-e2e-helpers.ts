@@ -17,7 +17,7 @@ export function startServer(options: Partial<StreamServerOptions> = {}): Promise
 }
 
 /** The player's `window.__quadstream`, without its long arrays. */
-export interface PlayerSnapshot extends Omit<PlayerState, 'latenciesMs' | 'renderedAtMs'> {
+export interface PlayerSnapshot extends Omit<PlayerState, 'latenciesMs' | 'renderedAtMs' | 'paintMs'> {
   readonly status: WorkerStatus | null;
   readonly latencyCount: number;
 }
@@ -27,7 +27,7 @@ export async function playerState(page: Page): Promise<PlayerSnapshot> {
   return page.evaluate(() => {
     const s = (window as unknown as { __quadstream?: PlayerState }).__quadstream;
     if (s === undefined) throw new Error('the player did not start');
-    const { latenciesMs, renderedAtMs: _r, ...rest } = s;
+    const { latenciesMs, renderedAtMs: _r, paintMs: _p, ...rest } = s;
     return { ...rest, latencyCount: latenciesMs.length };
   });
 }

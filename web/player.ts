@@ -27,6 +27,8 @@ export interface PlayerState {
   latenciesMs: number[];
   /** Local epoch ms of the last paints (at most 3600). */
   renderedAtMs: number[];
+  /** How long the last paint calls took, ms (at most 3600). */
+  paintMs: number[];
 }
 
 const params = new URLSearchParams(location.search);
@@ -34,7 +36,12 @@ const canvas = document.querySelector('canvas');
 const overlay = document.querySelector<HTMLElement>('#overlay');
 if (canvas === null || overlay === null) throw new Error('player page is missing its canvas or overlay');
 if (params.get('overlay') === '0') overlay.hidden = true;
-const renderer = createRenderer(canvas, params.get('renderer') === 'webgl' ? 'webgl' : '2d');
+const wanted = params.get('renderer');
+const renderer = createRenderer(
+  canvas,
+  wanted === 'webgl' || wanted === 'bitmap' ? wanted : '2d',
+  params.get('canvas') === 'window',
+);
 
 const state: PlayerState = {
   status: null,
@@ -45,6 +52,7 @@ const state: PlayerState = {
   lastRenderedSequence: null,
   latenciesMs: [],
   renderedAtMs: [],
+  paintMs: [],
 };
 (window as unknown as { __quadstream: PlayerState }).__quadstream = state;
 
@@ -89,12 +97,14 @@ function paint(): void {
   }
   const m = waiting.shift();
   if (m !== undefined) {
+    const t0 = nowMs();
     try {
       renderer.draw(m.frame);
     } finally {
       m.frame.close();
     }
     const t = nowMs();
+    push(state.paintMs, t - t0);
     reports.push({ sequence: m.sequence, renderedMs: t, painted: true });
     state.framesRendered++;
     state.firstRenderedMs ??= t;
@@ -140,4 +150,15 @@ worker.postMessage({
   codec: params.get('codec'),
   adaptive: params.get('adaptive') === '1',
   verify: params.get('verify') === '1',
+  bitmapSize: renderer.kind === 'bitmap' ? bitmapSize() : null,
 });
+
+/** The bitmap size for the bitmap renderer: the stream's size fitted to the canvas on screen. */
+function bitmapSize(): { width: number; height: number } {
+  // The stream's size is not known yet; the server's default is 16:9, and the picture is
+  // letterboxed by CSS if the stream has another shape.
+  const w = canvas!.clientWidth * (window.devicePixelRatio || 1);
+  const h = canvas!.clientHeight * (window.devicePixelRatio || 1);
+  const width = Math.min(w, (h * 16) / 9);
+  return { width: Math.round(width / 2) * 2, height: Math.round((width * 9) / 16 / 2) * 2 };
+}

@@ -313,9 +313,36 @@ class Client {
     const post = (counterOk: boolean | null): void => {
       if (counterOk === false) this.#update({ counterMismatches: this.#status.counterMismatches + 1 });
       if (counterOk === true) this.#update({ counterMatches: this.#status.counterMatches + 1 });
-      scope.postMessage(
-        { type: 'frame', frame, sequence: p.sequence, captureMs: p.captureMs, offsetMs: off, counterOk },
-        [frame],
+      const size = this.#opts.bitmapSize;
+      const send = (image: VideoFrame | ImageBitmap): void =>
+        scope.postMessage(
+          {
+            type: 'frame',
+            frame: image,
+            sequence: p.sequence,
+            captureMs: p.captureMs,
+            offsetMs: off,
+            counterOk,
+          },
+          [image],
+        );
+      if (size === null) {
+        send(frame);
+        return;
+      }
+      createImageBitmap(frame, {
+        resizeWidth: size.width,
+        resizeHeight: size.height,
+        resizeQuality: 'low',
+      }).then(
+        (bitmap) => {
+          frame.close();
+          send(bitmap);
+        },
+        (error: unknown) => {
+          this.#update({ lastError: `bitmap: ${String(error)}` });
+          send(frame);
+        },
       );
     };
     if (!this.#opts.verify) {

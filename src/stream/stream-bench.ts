@@ -40,7 +40,9 @@ export interface StreamBenchOptions {
   /** Encode time spent on the baseline, seconds (default: the window's length, at most 10). */
   readonly baselineSeconds?: number;
   readonly bitrateBps?: number;
-  readonly renderer?: '2d' | 'webgl';
+  readonly renderer?: '2d' | 'webgl' | 'bitmap';
+  /** The player's canvas at the frame's size (default) or at its size in the window. */
+  readonly canvas?: 'frame' | 'window';
   /**
    * Who watches: headless Chromium (default), or a receive-only Node viewer that decodes nothing
    * (the server's own cost, without a browser on the same CPUs).
@@ -64,6 +66,7 @@ export interface StreamBenchReport {
     readonly bitrateBps: number;
     readonly durationSeconds: number;
     readonly renderer: string;
+    readonly canvas: 'frame' | 'window';
     readonly viewer: 'chromium' | 'sink';
   };
   readonly machine: {
@@ -201,7 +204,11 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
     `streaming to ${browser === null ? 'a receive-only Node viewer' : `headless Chromium (${renderer} canvas)`}; warming up…`,
   );
   const page =
-    browser === null ? null : await browser.open(`${server.url}?codec=${o.codec}&renderer=${renderer}`);
+    browser === null
+      ? null
+      : await browser.open(
+          `${server.url}?codec=${o.codec}&renderer=${renderer}&canvas=${o.canvas ?? 'frame'}`,
+        );
   try {
     const started = Date.now();
     const firstFrame = (): boolean =>
@@ -253,6 +260,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         bitrateBps,
         durationSeconds: round(seconds),
         renderer: viewerKind === 'chromium' ? renderer : 'none',
+        canvas: o.canvas ?? 'frame',
         viewer: viewerKind,
       },
       machine: { cpus: cpus().length, loadBefore, loadAfter },

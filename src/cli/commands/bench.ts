@@ -16,6 +16,7 @@ interface StreamFlags {
   duration: string;
   warmup: string;
   renderer: string;
+  canvas: string;
   viewer: string;
   json?: boolean;
 }
@@ -35,7 +36,7 @@ export function formatStreamBench(r: StreamBenchReport): string {
   const lat = s.latencyMs;
   return [
     `bench stream: ${c.width}x${c.height}@${c.fps} ${c.codec} (${c.encoder}, ${formatBitrate(c.bitrateBps)}), ` +
-      `${c.durationSeconds} s measured, viewer ${c.viewer === 'sink' ? 'receive-only (no decoding)' : `Chromium, ${c.renderer} canvas`}; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
+      `${c.durationSeconds} s measured, viewer ${c.viewer === 'sink' ? 'receive-only (no decoding)' : `Chromium, ${c.renderer} renderer, ${c.canvas}-sized canvas`}; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
     `  raw encoder alone    ${r.baseline.fps.toFixed(1)} fps (encode p50 ${r.baseline.encodeMs?.p50.toFixed(1) ?? '–'} ms, ${r.baseline.frames} frames)`,
     `  pipeline encoded     ${s.encodedFps.toFixed(1)} fps = ${r.ratio.encodedToBaseline.toFixed(3)} × raw (captured ${s.capturedFps.toFixed(1)}, skipped at source ${s.skippedAtSource}, replaced before the encoder ${s.droppedBeforeEncoder})`,
     `  received             ${s.receivedFps.toFixed(1)} fps`,
@@ -62,7 +63,12 @@ export function registerBench(program: Command): Command {
     .option('--codec <codec>', 'h264, vp9 or av1', 'h264')
     .option('--duration <seconds>', 'measured window', '10')
     .option('--warmup <seconds>', 'streaming before the window', '3')
-    .option('--renderer <kind>', 'the player’s canvas: 2d or webgl', '2d')
+    .option('--renderer <kind>', 'how the player paints: 2d, webgl, or bitmap (RGB made in the worker)', '2d')
+    .option(
+      '--canvas <size>',
+      'the player’s canvas at the frame’s size (frame) or its size on screen (window)',
+      'frame',
+    )
     .option('--viewer <kind>', 'chromium, or sink: a Node viewer that receives without decoding', 'chromium')
     .option('--json', 'the report as JSON on the last line of stdout')
     .action(
@@ -78,8 +84,10 @@ export function registerBench(program: Command): Command {
         const warmupSeconds = Number(flags.warmup);
         if (!(durationSeconds > 0) || !(warmupSeconds >= 0))
           throw usage(`--duration and --warmup take seconds (got ${flags.duration}, ${flags.warmup})`);
-        if (flags.renderer !== '2d' && flags.renderer !== 'webgl')
-          throw usage(`--renderer ${flags.renderer}: expected 2d or webgl`);
+        if (flags.renderer !== '2d' && flags.renderer !== 'webgl' && flags.renderer !== 'bitmap')
+          throw usage(`--renderer ${flags.renderer}: expected 2d, webgl or bitmap`);
+        if (flags.canvas !== 'frame' && flags.canvas !== 'window')
+          throw usage(`--canvas ${flags.canvas}: expected frame or window`);
         if (flags.viewer !== 'chromium' && flags.viewer !== 'sink')
           throw usage(`--viewer ${flags.viewer}: expected chromium or sink`);
         // Loaded on use: the browser driver is not needed by other commands.
@@ -92,6 +100,7 @@ export function registerBench(program: Command): Command {
           durationSeconds,
           warmupSeconds,
           renderer: flags.renderer,
+          canvas: flags.canvas,
           viewer: flags.viewer,
           onProgress: (line) => process.stderr.write(`${line}\n`),
         });
