@@ -16,10 +16,6 @@
 (module
   (memory (export "memory") 1)
 
-  ;; Sign-extends the low 16 bits (libvmaf's int16 stores).
-  (func $wrap16 (param $v i32) (result i32)
-    (i32.shr_s (i32.shl (local.get $v) (i32.const 16)) (i32.const 16)))
-
   ;; Scale-0 DWT of a packed uint8 picture (adm_dwt2_8). indY holds the four mirrored source
   ;; rows of every output row. Vertically, each output row's four source rows are interleaved in
   ;; pairs so that i32x4 dot products apply two taps at once; the int16 results go to two padded
@@ -324,14 +320,13 @@
           (local.get $bb) (local.get $stride) (local.get $top) (local.get $bottom) (local.get $left) (local.get $right)
           (local.get $gain) (local.get $div) (local.get $cos1sq) (local.get $rf0) (local.get $rf1) (local.get $rf2)))))
 
-  ;; int32 lanes converted to float; lanes holding INT_MIN where the true value is +2^31 (an
-  ;; int16 dot product that wrapped) are flipped when `positive` marks them.
-  (func $to_f32 (param $v v128) (param $positive v128) (result v128)
+  ;; int32 lanes converted to float, where a lane holding INT_MIN stands for +2^31: an int16 dot
+  ;; product that wrapped (no such product is -2^31).
+  (func $to_f32 (param $v v128) (result v128)
     (local $f v128)
     (local.set $f (f32x4.convert_i32x4_s (local.get $v)))
     (v128.bitselect (f32x4.abs (local.get $f)) (local.get $f)
-      (v128.and (local.get $positive)
-        (i32x4.eq (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000)))))
+      (i32x4.eq (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
 
   ;; libvmaf's angle test on two lanes (as doubles): ot >= 0 and ot^2 >= cos1sq * om * tm, each
   ;; term a float divided by 4096.0. Returns int64 lane masks.
@@ -454,8 +449,7 @@
         ;; int16 dot products fit int32 except 2 * 32768^2, which wraps to INT_MIN; the squared
         ;; magnitudes are never negative, the dot product never -2^31.
         (local.set $ot (call $to_f32
-          (i32x4.add (i32x4.mul (local.get $oh) (local.get $th)) (i32x4.mul (local.get $ov) (local.get $tv)))
-          (v128.const i32x4 -1 -1 -1 -1)))
+          (i32x4.add (i32x4.mul (local.get $oh) (local.get $th)) (i32x4.mul (local.get $ov) (local.get $tv)))))
         (local.set $om (f32x4.abs (f32x4.convert_i32x4_s
           (i32x4.add (i32x4.mul (local.get $oh) (local.get $oh)) (i32x4.mul (local.get $ov) (local.get $ov))))))
         (local.set $tm (f32x4.abs (f32x4.convert_i32x4_s

@@ -21,11 +21,10 @@
 (module
   (memory (export "memory") 1)
 
-  ;; Bytes between two scratch rows (ROW_STRIDE): 8224 lanes, room for w + 2 * PAD lanes plus
-  ;; 16 lanes of slack for vector tails up to w = MAX_WIDTH. A constant, so that the hot loops
-  ;; reach every row with a constant offset from one pointer.
-  (func $row_stride (param $w i32) (result i32)
-    (i32.const 32896))
+  ;; Bytes between two scratch rows: 8224 lanes, room for w + 2 * PAD lanes plus 16 lanes of
+  ;; slack for vector tails up to w = 8192. A constant, so that the hot loops reach every row
+  ;; with a constant offset from one pointer (the literal 32896 and its multiples below).
+  (global $ROW_STRIDE i32 (i32.const 32896))
 
   ;; The widest picture the row scratch holds.
   (func (export "max_width") (result i32)
@@ -33,7 +32,7 @@
 
   ;; Size of the `rows` scratch.
   (func (export "rows_bytes") (result i32)
-    (i32.add (i32.const 128) (i32.mul (i32.const 11) (i32.const 32896))))
+    (i32.add (i32.const 128) (i32.mul (i32.const 11) (global.get $ROW_STRIDE))))
 
   ;; Address of lane 0 (the first pixel, after the padding) of scratch row `n`.
   (func $row (param $rows i32) (param $rs i32) (param $n i32) (result i32)
@@ -262,16 +261,15 @@
 
   ;; Horizontal pass of the padded rows and the per-pixel variances:
   ;; sigma1_sq = xx - mu1^2, sigma2_sq = max(yy - mu2^2, 0), sigma12 = xy - mu1 * mu2 (int32).
-  ;; The rows are ROW_STRIDE (32896) bytes apart, so each is reached with a constant offset.
   (func $horiz (param $w i32) (param $half i32) (param $coef i32) (param $rows i32)
     (local $j i32) (local $k i32) (local $n i32) (local $c i32) (local $l i32) (local $r i32)
     (local $f v128) (local $mu1 v128) (local $mu2 v128)
     (local $xxh v128) (local $xxl v128) (local $yyh v128) (local $yyl v128) (local $xyh v128) (local $xyl v128)
     (local.set $n (i32.const 0))
     (loop $pad
-      (call $pad (call $row (local.get $rows) (i32.const 32896) (local.get $n)) (local.get $w) (local.get $half))
+      (call $pad (call $row (local.get $rows) (global.get $ROW_STRIDE) (local.get $n)) (local.get $w) (local.get $half))
       (br_if $pad (i32.lt_u (local.tee $n (i32.add (local.get $n) (i32.const 1))) (i32.const 8))))
-    (local.set $c (call $row (local.get $rows) (i32.const 32896) (i32.const 0)))
+    (local.set $c (call $row (local.get $rows) (global.get $ROW_STRIDE) (i32.const 0)))
     (loop $cols
       (local.set $f (i32x4.splat (i32.load (i32.add (local.get $coef) (i32.shl (local.get $half) (i32.const 2))))))
       (local.set $mu1 (i32x4.mul (local.get $f) (v128.load (local.get $c))))
@@ -399,7 +397,7 @@
   (func (export "scale0") (param $ref i32) (param $dis i32) (param $w i32) (param $h i32)
     (param $coef i32) (param $log2 i32) (param $rows i32) (param $acc i32) (param $gain f64) (param $eps f64)
     (local $i i32) (local $rs i32)
-    (local.set $rs (call $row_stride (local.get $w)))
+    (local.set $rs (global.get $ROW_STRIDE))
     (call $clear_acc (local.get $acc))
     (loop $rows
       (call $vert8 (local.get $ref) (local.get $dis) (local.get $w) (local.get $h) (local.get $i)
@@ -414,7 +412,7 @@
     (param $half i32) (param $coef i32) (param $log2 i32) (param $rows i32) (param $acc i32)
     (param $gain f64) (param $eps f64)
     (local $i i32) (local $rs i32)
-    (local.set $rs (call $row_stride (local.get $w)))
+    (local.set $rs (global.get $ROW_STRIDE))
     (call $clear_acc (local.get $acc))
     (loop $rows
       (call $vert16 (local.get $ref) (local.get $dis) (local.get $w) (local.get $h) (local.get $i)
@@ -480,7 +478,7 @@
     (param $coef i32) (param $rows i32) (param $outRef i32) (param $outDis i32)
     (local $oi i32) (local $j i32) (local $k i32) (local $o0 i32) (local $o1 i32) (local $rs i32)
     (local $f v128) (local $s v128) (local $t v128) (local $al v128) (local $ah v128) (local $bl v128) (local $bh v128)
-    (local.set $rs (call $row_stride (local.get $w)))
+    (local.set $rs (global.get $ROW_STRIDE))
     (loop $outRows
       (call $taps (local.get $rows) (i32.shl (local.get $oi) (i32.const 1)) (i32.const 4) (local.get $h) (local.get $w))
       (local.set $j (i32.const 0))
@@ -533,7 +531,7 @@
     (param $half i32) (param $coef i32) (param $rows i32) (param $outRef i32) (param $outDis i32)
     (local $oi i32) (local $j i32) (local $k i32) (local $o0 i32) (local $o1 i32) (local $rs i32)
     (local $f v128) (local $a v128) (local $b v128)
-    (local.set $rs (call $row_stride (local.get $w)))
+    (local.set $rs (global.get $ROW_STRIDE))
     (loop $outRows
       (call $taps (local.get $rows) (i32.shl (local.get $oi) (i32.const 1)) (local.get $half) (local.get $h)
         (i32.shl (local.get $w) (i32.const 1)))
