@@ -116,7 +116,10 @@ export interface MediaAnalysis {
   readonly format: string;
   readonly video: VideoFacts;
   readonly audio: readonly AudioFacts[];
-  /** Streams that are neither the video nor audio (`subtitle`, `data`, a second video …); not carried. */
+  /**
+   * What is not carried: streams that are neither the video nor audio (`subtitle`, `data`, a second
+   * video …) and a WebM alpha channel (the output codecs' profiles have none).
+   */
   readonly otherStreams: readonly string[];
   readonly frames: FrameTable;
 }
@@ -244,7 +247,10 @@ export async function analyzeMedia(path: string, options: AnalyzeOptions = {}): 
     format: demuxer.formatName,
     video,
     audio: [...audio.values()].map((a) => a.facts()),
-    otherStreams: otherStreams(demuxer, stream.index),
+    otherStreams: [
+      ...(stream.metadata?.get('alpha_mode') === '1' ? [`alpha channel of video #${stream.index}`] : []),
+      ...otherStreams(demuxer, stream.index),
+    ],
     frames: { pts, keyframes, scores, mafd, lastDuration },
   };
 }
