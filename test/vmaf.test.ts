@@ -15,6 +15,7 @@ import {
   scoreVmaf,
   VifExtractor,
   VMAF_FEATURES,
+  VMAF_MAX_WIDTH,
   VMAF_V061,
   VmafScorer,
   type LumaPlane,
@@ -344,4 +345,15 @@ test('the WebAssembly kernels match the TypeScript reference bit for bit on deco
       assert.ok(Object.is(motion.compute(prev, ref), motionRef.compute(prev, ref)), `motion ${what}`);
     }
   }
+});
+
+test('frames wider than the kernels support are refused with the limit in the message', () => {
+  assert.equal(VMAF_MAX_WIDTH, 8192);
+  const wide = { data: new Uint8Array(8200 * 64), width: 8200, height: 64, stride: 8200 };
+  assert.throws(() => new VmafScorer().push(wide, wide), /up to 8192 pixels wide, got 8200x64/);
+  assert.throws(() => new VifExtractor(8200, 64), /up to 8192 pixels wide, got 8200/);
+  // The widest accepted frame is scored.
+  const edge = texture(8192, 64, 5);
+  const scores = new VifExtractor(8192, 64).compute(edge, blurred(edge));
+  assert.ok(scores.scale0 > 0 && scores.scale0 < 1, String(scores.scale0));
 });

@@ -37,6 +37,7 @@ export {
   assembleVmafResult,
   copyPlane,
   FrameExtractor,
+  VMAF_MAX_WIDTH,
   VMAF_MIN_SIZE,
   VmafScorer,
   type FrameMeasurement,

@@ -12,6 +12,9 @@ import { VifExtractor } from './vif.ts';
 /** Smallest width and height accepted (the coarsest ADM and VIF levels need a few samples). */
 export const VMAF_MIN_SIZE = 64;
 
+/** Largest width accepted (VIF's row scratch has a fixed stride); 8K UHD is 7680 wide. */
+export const VMAF_MAX_WIDTH = 8192;
+
 /** Features of one frame before motion2 is known (what a worker computes). */
 export interface FrameMeasurement {
   /** Frame index in the stream, from 0. */
@@ -64,6 +67,9 @@ function checkSize(width: number, height: number): void {
     throw new RangeError(
       `VMAF needs frames of at least ${VMAF_MIN_SIZE}x${VMAF_MIN_SIZE}, got ${width}x${height}`,
     );
+  }
+  if (width > VMAF_MAX_WIDTH) {
+    throw new RangeError(`VMAF scores frames up to ${VMAF_MAX_WIDTH} pixels wide, got ${width}x${height}`);
   }
 }
 
