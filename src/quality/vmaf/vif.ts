@@ -101,8 +101,8 @@ export class VifExtractor {
   readonly #acc: BigInt64Array;
   readonly #ref: number;
   readonly #dis: number;
-  /** Two pairs of decimated pictures, used in turn from scale to scale. */
-  readonly #half: readonly [number, number, number, number];
+  /** Two pairs of decimated pictures (ref, dis, ref, dis), used in turn from scale to scale. */
+  readonly #decimated: readonly [number, number, number, number];
   readonly #coef: readonly number[];
   readonly #log2: number;
   readonly #rows: number;
@@ -118,16 +118,21 @@ export class VifExtractor {
     this.#gainLimit = gainLimit;
     const instance = new WebAssembly.Instance(VMAF_KERNELS.vif, {});
     this.#kernel = instance.exports as unknown as VifKernel;
-    const layout = new MemoryLayout();
-    this.#ref = layout.take(width * height);
-    this.#dis = layout.take(width * height);
-    const half = 2 * (width >> 1) * (height >> 1);
-    this.#half = [layout.take(half), layout.take(half), layout.take(half), layout.take(half)];
-    this.#coef = FILTERS.map((f) => layout.take(4 * f.length));
-    this.#log2 = layout.take(LOG2_TABLE.byteLength);
     if (width > this.#kernel.max_width()) {
       throw new RangeError(`VIF supports frames up to ${this.#kernel.max_width()} pixels wide, got ${width}`);
     }
+    const layout = new MemoryLayout();
+    this.#ref = layout.take(width * height);
+    this.#dis = layout.take(width * height);
+    const decimated = 2 * (width >> 1) * (height >> 1);
+    this.#decimated = [
+      layout.take(decimated),
+      layout.take(decimated),
+      layout.take(decimated),
+      layout.take(decimated),
+    ];
+    this.#coef = FILTERS.map((f) => layout.take(4 * f.length));
+    this.#log2 = layout.take(LOG2_TABLE.byteLength);
     this.#rows = layout.take(this.#kernel.rows_bytes());
     const acc = layout.take(32);
     const buffer = instanceMemory(instance, layout.size).buffer;
@@ -142,7 +147,7 @@ export class VifExtractor {
     const k = this.#kernel;
     const gain = this.#gainLimit;
     const coef = this.#coef as [number, number, number, number];
-    const [aRef, aDis, bRef, bDis] = this.#half;
+    const [aRef, aDis, bRef, bDis] = this.#decimated;
     writePlane(this.#bytes, this.#ref, ref);
     writePlane(this.#bytes, this.#dis, dis);
     let w = this.width;

@@ -78,7 +78,7 @@ export class MemoryLayout {
   /** Reserves `bytes` plus `slack` bytes after them (for vector reads past the end). */
   take(bytes: number, slack = 16): number {
     const at = this.#end;
-    this.#end = (at + bytes + slack + 15) & ~15;
+    this.#end = Math.ceil((at + bytes + slack) / 16) * 16;
     return at;
   }
 
