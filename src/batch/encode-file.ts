@@ -94,6 +94,7 @@ export async function encodeFile(
   const abort = new AbortController();
   const onOuterAbort = (): void => abort.abort(hooks.signal?.reason);
   hooks.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let audioReady: Promise<PreparedAudio[]> = Promise.resolve([]);
   const temp = join(
     dirname(resolve(request.output)),
     `.${basename(request.output)}.partial-${process.pid}${extname(request.output)}`,
@@ -104,13 +105,16 @@ export async function encodeFile(
     // Set from the audio promise; an object so the compiler does not narrow it to its initial value.
     const audioFailure: { error: Error | null } = { error: null };
     const audioPlans = audioStreams.map((s) => planAudio(s.index, s.codec, s.channels, container));
-    const audioReady = Promise.all(
+    audioReady = Promise.all(
       audioPlans.map((p) =>
         prepareAudio(request.input, p, container, work.path(`audio-${p.streamIndex}.nut`), abort.signal),
       ),
     ).catch((error: unknown) => {
-      audioFailure.error = error instanceof Error ? error : new Error(String(error));
-      abort.abort(audioFailure.error);
+      // A failure after the run was stopped for another reason is only an echo of that reason.
+      if (!abort.signal.aborted) {
+        audioFailure.error = error instanceof Error ? error : new Error(String(error));
+        abort.abort(audioFailure.error);
+      }
       return [] as PreparedAudio[];
     });
 
@@ -118,15 +122,17 @@ export async function encodeFile(
     let analysis: MediaAnalysis;
     try {
       analysis =
-        work.previous?.analysis ??
+        work.previousAnalysis ??
         (await analyzeMedia(request.input, {
           signal: abort.signal,
           onProgress: (frames, framesExpected) => emit({ type: 'analyze-progress', frames, framesExpected }),
         }));
+      if (work.previousAnalysis === null) await work.saveAnalysis(inputKey, analysis);
     } catch (error) {
-      if (audioFailure.error !== null) throw audioFailure.error;
+      abort.abort(error);
+      await audioReady;
       if (work.created) await work.remove();
-      throw error;
+      throw audioFailure.error ?? error;
     }
     const video = analysis.video;
     if (video.index !== videoIndex) {
@@ -216,7 +222,7 @@ export async function encodeFile(
         const job = jobs[seg.segment];
         if (job === undefined) continue;
         try {
-          await checkSegmentFile(job.output, job);
+          await checkSegmentFile(job.output, job, { decode: true });
           done.set(seg.segment, seg);
           emit({ type: 'segment-reused', segment: seg.segment });
         } catch (error) {
@@ -230,7 +236,6 @@ export async function encodeFile(
       version: 1,
       inputKey,
       settingsKey,
-      analysis,
       plan,
       done: Object.fromEntries([...done].map(([k, v]) => [String(k), v])),
     });
@@ -437,6 +442,10 @@ export async function encodeFile(
       dropped: analysis.otherStreams,
     };
   } finally {
+    // Stop whatever still runs (audio after a failed encode) before the work folder is left.
+    if (!abort.signal.aborted)
+      abort.abort(new QuadStreamError('internal', 'encode.ended', 'the encode ended'));
+    await audioReady;
     hooks.signal?.removeEventListener('abort', onOuterAbort);
     await rm(temp, { force: true });
   }

@@ -1,8 +1,8 @@
 /**
- * The work folder of a file encode: the journal (analysis, plan, finished segments) and the segment
- * files, so that a rerun on the same input and settings resumes. The journal is rewritten
- * atomically (temporary file, then rename) after each finished segment; a lock file with the
- * process id keeps two runs from sharing a folder.
+ * The work folder of a file encode: the input's analysis (written once), the journal (plan and
+ * finished segments) and the segment files, so that a rerun on the same input and settings resumes.
+ * The journal is small and rewritten atomically (temporary file, then rename) after each finished
+ * segment; a lock file with the process id keeps two runs from sharing a folder.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -32,7 +32,6 @@ export interface Journal {
   readonly inputKey: string;
   /** Identity of everything that shapes the segments (plan, encoder settings); null until planned. */
   readonly settingsKey: string | null;
-  readonly analysis: MediaAnalysis;
   readonly plan: readonly PlannedSegment[] | null;
   readonly done: Readonly<Record<string, JournalSegment>>;
 }
@@ -53,12 +52,20 @@ export class WorkFolder implements AsyncDisposable {
   readonly dir: string;
   /** The journal found on opening, if it belongs to the same input. */
   readonly previous: Journal | null;
+  /** The analysis found on opening, if it belongs to the same input. */
+  readonly previousAnalysis: MediaAnalysis | null;
   readonly #created: boolean;
   #released = false;
 
-  private constructor(dir: string, previous: Journal | null, created: boolean) {
+  private constructor(
+    dir: string,
+    previous: Journal | null,
+    analysis: MediaAnalysis | null,
+    created: boolean,
+  ) {
     this.dir = dir;
     this.previous = previous;
+    this.previousAnalysis = analysis;
     this.#created = created;
   }
 
@@ -85,14 +92,16 @@ export class WorkFolder implements AsyncDisposable {
       );
     }
     await takeLock(join(dir, 'lock'));
-    let previous: Journal | null = null;
-    try {
-      const j = JSON.parse(await readFile(join(dir, 'journal.json'), 'utf8')) as Journal;
-      if (j.version === JOURNAL_VERSION && j.inputKey === inputKey) previous = j;
-    } catch {
-      previous = null;
-    }
-    return new WorkFolder(dir, previous, created);
+    const previous = await readJson<Journal>(join(dir, 'journal.json'));
+    const analysis = await readJson<SavedAnalysis>(join(dir, 'analysis.json'));
+    const same = (j: { version: number; inputKey: string } | null): boolean =>
+      j !== null && j.version === JOURNAL_VERSION && j.inputKey === inputKey;
+    return new WorkFolder(
+      dir,
+      same(previous) ? previous : null,
+      same(analysis) ? analysis!.analysis : null,
+      created,
+    );
   }
 
   /** Whether this run created the folder. */
@@ -107,9 +116,12 @@ export class WorkFolder implements AsyncDisposable {
 
   /** Writes the journal atomically. */
   async save(journal: Journal): Promise<void> {
-    const tmp = this.path('journal.json.tmp');
-    await writeFile(tmp, JSON.stringify(journal));
-    await rename(tmp, this.path('journal.json'));
+    await writeAtomically(this.path('journal.json'), journal);
+  }
+
+  /** Writes the input's analysis (once per input), atomically. */
+  async saveAnalysis(inputKey: string, analysis: MediaAnalysis): Promise<void> {
+    await writeAtomically(this.path('analysis.json'), { version: JOURNAL_VERSION, inputKey, analysis });
   }
 
   /** Releases the lock and deletes the folder (after a successful run). */
@@ -124,6 +136,27 @@ export class WorkFolder implements AsyncDisposable {
     this.#released = true;
     await rm(this.path('lock'), { force: true });
   }
+}
+
+/** The analysis file's content. */
+interface SavedAnalysis {
+  readonly version: number;
+  readonly inputKey: string;
+  readonly analysis: MediaAnalysis;
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+async function writeAtomically(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, path);
 }
 
 async function takeLock(path: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * The segment job itself, the same code whatever the transport: find the segment's frames,
  * encode exactly those (the first as a keyframe), write them to a NUT file under a temporary
- * name, check the file (decodes, right frame count, keyframe first) and rename it into place.
+ * name, check the file (right packet count, keyframe first, first timestamp) and rename it into
+ * place.
  */
 import { rename, rm, stat } from 'node:fs/promises';
 import { QuadStreamError, describeError } from '../core/errors.ts';
@@ -33,7 +34,7 @@ export async function runSegmentJob(
   const partial = `${job.output}.partial`;
   try {
     await encodeInto(job, partial, options);
-    await checkSegmentFile(partial, job);
+    await checkSegmentFile(partial, job, { decode: false });
     await rename(partial, job.output);
   } catch (error) {
     await rm(partial, { force: true });
