@@ -69,3 +69,54 @@ for (const ext of ['mp4', 'mkv'] as const) {
     assert.deepEqual(ms(out), ms(source));
   });
 }
+
+test('timestamps that repeat cannot identify frames: decoded by index, restamped at the nominal rate, still exact', async () => {
+  // Pairs of frames share a timestamp (Matroska accepts it); 25 fps nominal.
+  const path = join(dir.path, 'repeated-pts.mkv');
+  {
+    using encoder = await VideoEncoder.open({
+      encoder: 'libx264',
+      width: 320,
+      height: 180,
+      pixelFormat: 'yuv420p',
+      frameRate: [25, 1],
+      timeBase: [1, 1000],
+      gopFrames: 25,
+      globalHeader: true,
+      options: { preset: 'ultrafast', crf: '23' },
+    });
+    await using writer = await VideoFileWriter.open(path, encoder.context);
+    let i = 0;
+    for await (const frame of decodedFrames('lavfi:testsrc2=size=320x180:rate=25', {
+      pixelFormat: 'yuv420p',
+      maxFrames: 75,
+    })) {
+      frame.pts = BigInt(Math.floor(i / 2) * 80);
+      for (const p of await encoder.encode(frame, i === 0)) await writer.write(p);
+      i++;
+    }
+    for (const p of await encoder.encode(null)) await writer.write(p);
+    await writer.finish();
+  }
+  assert.equal((await analyzeMedia(path)).video.timestampsUsable, false);
+  const output = join(dir.path, 'restamped.mp4');
+  const report = await encodeFile({
+    input: path,
+    output,
+    codec: 'h264',
+    preset: 'fast',
+    crf: 0,
+    metrics: true,
+    workers: 2,
+    plan: { minSeconds: 0.4, maxSeconds: 1 },
+  });
+  assert.ok(report.segments.length >= 3);
+  assert.equal(report.outputFrames, 75);
+  assert.equal(report.ssim, 1, 'every frame in its place');
+  const out = await analyzeMedia(output);
+  const [n, d] = out.video.timeBase;
+  assert.deepEqual(
+    out.frames.pts.map((p) => Math.round(((p - out.frames.pts[0]!) * n * 1000) / d)),
+    Array.from({ length: 75 }, (_, i) => i * 40),
+  );
+});

@@ -147,12 +147,13 @@ export async function encodeFile(
     const tb = video.timeBase;
     const pts = analysis.frames.pts;
     const firstPts = pts[0]!;
-    const times = pts.map((p) => ((p - firstPts) * tb[0]) / tb[1]);
     const byPts = video.timestampsUsable;
-    const plan = planSegments(
-      { frameTimesS: times, scores: analysis.frames.scores, endTimeS: video.durationS },
-      request.plan,
-    );
+    // Frame times as the output will have them: the input's, or the nominal rate's when the input's
+    // timestamps cannot identify frames (and the frames are restamped by index).
+    const nominalS = video.frameRate[1] / video.frameRate[0];
+    const times = byPts ? pts.map((p) => ((p - firstPts) * tb[0]) / tb[1]) : pts.map((_, i) => i * nominalS);
+    const endTimeS = byPts ? video.durationS : video.frames * nominalS;
+    const plan = planSegments({ frameTimesS: times, scores: analysis.frames.scores, endTimeS }, request.plan);
     const sizing = sizeWorkers({
       cores: availableParallelism(),
       freeMemoryBytes: freemem(),
@@ -341,11 +342,11 @@ export async function encodeFile(
 
     // Verify, measure, rename.
     emit({ type: 'phase', phase: 'verify' });
-    const frameDurationS = video.durationS / video.frames;
+    const frameDurationS = endTimeS / video.frames;
     const check = await verifyOutput(temp, {
       frames: video.frames,
-      frameTimesS: byPts ? times : times.map((_, i) => i * frameDurationS),
-      durationS: byPts ? video.durationS : video.frames * frameDurationS,
+      frameTimesS: times,
+      durationS: endTimeS,
       frameDurationS,
       segmentStarts: plan.map((s) => s.startFrame),
       audio: analysis.audio
