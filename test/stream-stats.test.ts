@@ -126,3 +126,21 @@ test('pacer: skips to the current slot only when more than a frame late', () => 
   assert.equal(nextSlot(4, 1000, 10, 1069), 6);
   assert.equal(nextSlot(4, 1000, 10, 1150), 15);
 });
+
+test('latest slot: a producer can wait until its item was taken', async () => {
+  const slot = new LatestSlot<number>(() => undefined);
+  await slot.waitEmpty(AbortSignal.timeout(1000)); // empty: at once
+  slot.put(1);
+  let emptied = false;
+  const waiting = slot.waitEmpty(AbortSignal.timeout(1000)).then(() => (emptied = true));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(emptied, false);
+  assert.equal(await slot.take(AbortSignal.timeout(1000)), 1);
+  await waiting;
+  assert.equal(emptied, true);
+  slot.put(2);
+  const ac = new AbortController();
+  const aborted = slot.waitEmpty(ac.signal);
+  ac.abort(new Error('stop'));
+  await assert.rejects(aborted, /stop/);
+});

@@ -10,11 +10,11 @@ export interface WorkerStart {
   /** Ask for adaptive bitrate (`?adaptive=1`). */
   readonly adaptive: boolean;
   /**
-   * Convert each decoded frame to an RGB bitmap of this size in the worker (off the page's
-   * thread, scaled before converting) instead of handing the page the YUV frame; `null`: hand
-   * over the frame.
+   * Convert each decoded frame to an RGB bitmap in the worker (off the page's thread, scaled
+   * before converting) that fits this box (the canvas on screen, device pixels), instead of
+   * handing the page the YUV frame; `null`: hand over the frame.
    */
-  readonly bitmapSize: { readonly width: number; readonly height: number } | null;
+  readonly bitmapBox: { readonly width: number; readonly height: number } | null;
   /** Read the burnt-in counter of decoded frames and count mismatches (`?verify=1`). */
   readonly verify: boolean;
 }
@@ -35,7 +35,7 @@ export type ToWorker = WorkerStart | RenderReport;
 /** A decoded frame for the page to paint. The page owns `frame` and closes it. */
 export interface DecodedFrameMessage {
   readonly type: 'frame';
-  /** The decoded frame, or the bitmap made from it (see `bitmapSize`). */
+  /** The decoded frame, or the bitmap made from it (see `bitmapBox`). */
   readonly frame: VideoFrame | ImageBitmap;
   readonly sequence: number;
   /** Capture time on the server's clock (epoch ms). */

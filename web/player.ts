@@ -4,8 +4,12 @@
  * each animation frame, so that a frame arriving just after a paint next to one arriving just
  * before it (jitter) is shown late rather than not at all. A backlog may not settle in, though:
  * when a frame has been left waiting after three paints in a row, or more than two wait, the
- * oldest is closed unpainted, so the added delay stays under one frame. URL options: `?codec=h264|vp9|av1`, `?renderer=2d|webgl`, `?adaptive=1`,
- * `?verify=1` (check the burnt-in frame counter), `?overlay=0`.
+ * oldest is closed unpainted, so the added delay stays under one frame.
+ *
+ * URL options: `?codec=h264|vp9|av1`; `?renderer=2d` (drawImage of the YUV frame, default),
+ * `webgl` (texture upload) or `bitmap` (RGB made and scaled to the canvas in the worker, shown
+ * without a copy); `?canvas=window` (a canvas the size it has on screen instead of the frame's);
+ * `?adaptive=1`; `?verify=1` (check the burnt-in frame counter); `?overlay=0`.
  *
  * `window.__quadstream` exposes the live state for tests and for the curious.
  */
@@ -150,15 +154,11 @@ worker.postMessage({
   codec: params.get('codec'),
   adaptive: params.get('adaptive') === '1',
   verify: params.get('verify') === '1',
-  bitmapSize: renderer.kind === 'bitmap' ? bitmapSize() : null,
+  bitmapBox:
+    renderer.kind === 'bitmap'
+      ? {
+          width: Math.round(canvas.clientWidth * (window.devicePixelRatio || 1)),
+          height: Math.round(canvas.clientHeight * (window.devicePixelRatio || 1)),
+        }
+      : null,
 });
-
-/** The bitmap size for the bitmap renderer: the stream's size fitted to the canvas on screen. */
-function bitmapSize(): { width: number; height: number } {
-  // The stream's size is not known yet; the server's default is 16:9, and the picture is
-  // letterboxed by CSS if the stream has another shape.
-  const w = canvas!.clientWidth * (window.devicePixelRatio || 1);
-  const h = canvas!.clientHeight * (window.devicePixelRatio || 1);
-  const width = Math.min(w, (h * 16) / 9);
-  return { width: Math.round(width / 2) * 2, height: Math.round((width * 9) / 16 / 2) * 2 };
-}

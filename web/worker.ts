@@ -313,7 +313,7 @@ class Client {
     const post = (counterOk: boolean | null): void => {
       if (counterOk === false) this.#update({ counterMismatches: this.#status.counterMismatches + 1 });
       if (counterOk === true) this.#update({ counterMatches: this.#status.counterMatches + 1 });
-      const size = this.#opts.bitmapSize;
+      const size = this.#bitmapSize(frame);
       const send = (image: VideoFrame | ImageBitmap): void =>
         scope.postMessage(
           {
@@ -350,6 +350,17 @@ class Client {
       return;
     }
     this.#checkCounter(frame, p.ptsUs).then(post, () => post(null));
+  }
+
+  /** The size of the bitmap for `frame`: fitted to the box the page gave, with the frame's shape. */
+  #bitmapSize(frame: VideoFrame): { width: number; height: number } | null {
+    const box = this.#opts.bitmapBox;
+    if (box === null) return null;
+    const scale = Math.min(1, box.width / frame.displayWidth, box.height / frame.displayHeight);
+    return {
+      width: Math.max(2, Math.round((frame.displayWidth * scale) / 2) * 2),
+      height: Math.max(2, Math.round((frame.displayHeight * scale) / 2) * 2),
+    };
   }
 
   /** Reads the burnt-in counter from the decoded luma and compares it with the frame's pts. */

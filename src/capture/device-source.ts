@@ -22,6 +22,7 @@ interface DeviceSpec {
 class DeviceSource implements FrameSource {
   readonly kind: Extract<SourceKind, 'screen' | 'camera'>;
   readonly description: string;
+  readonly onDemand: boolean;
   readonly width: number;
   readonly height: number;
   readonly frameRate: readonly [number, number];
@@ -39,6 +40,8 @@ class DeviceSource implements FrameSource {
     this.#spec = spec;
     this.kind = spec.kind;
     this.description = spec.description;
+    // x11grab grabs when read; a V4L2 camera fills its buffers whether or not anyone reads.
+    this.onDemand = spec.format === 'x11grab';
     this.#demuxer = demuxer;
     this.width = width;
     this.height = height;

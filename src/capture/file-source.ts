@@ -21,6 +21,7 @@ export interface FileSourceOptions {
 class FileSource implements FrameSource {
   readonly kind = 'file' as const;
   readonly description: string;
+  readonly onDemand = true;
   readonly width: number;
   readonly height: number;
   readonly frameRate: readonly [number, number];

@@ -25,6 +25,7 @@ export interface TestSourceOptions {
 class TestSource implements FrameSource {
   readonly kind = 'test' as const;
   readonly description: string;
+  readonly onDemand = true;
   readonly width: number;
   readonly height: number;
   readonly frameRate: readonly [number, number];
@@ -46,6 +47,14 @@ class TestSource implements FrameSource {
     if (this.#running)
       throw new QuadStreamError('internal', 'capture.busy', 'the test source is already running');
     this.#running = true;
+    try {
+      yield* this.#run(signal);
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async *#run(signal: AbortSignal): AsyncGenerator<CapturedFrame> {
     const [num, den] = this.frameRate;
     const periodMs = (1000 * den) / num;
     await using demuxer = await openInput(`lavfi:${testPatternGraph(this.width, this.height, num, den)}`);
@@ -54,7 +63,7 @@ class TestSource implements FrameSource {
       subject: 'test source',
     });
     await using ahead = new ReadAhead(() => reader.next());
-    try {
+    {
       // The first frame takes longest (the textures are rendered once); the clock starts after it.
       let frame = await ahead.next();
       const startMs = wallClockMs();
@@ -77,8 +86,6 @@ class TestSource implements FrameSource {
         frame = await ahead.next();
       }
       throw new QuadStreamError('internal', 'capture.ended', 'the test pattern generator ended');
-    } finally {
-      this.#running = false;
     }
   }
 

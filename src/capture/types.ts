@@ -27,6 +27,12 @@ export interface FrameSource extends AsyncDisposable {
   /** Nominal frame rate `[num, den]`. */
   readonly frameRate: readonly [number, number];
   /**
+   * True when a frame is produced only when asked for (generated, decoded from a file, grabbed
+   * from the screen): a consumer that is busy can simply ask later, and no work is wasted on
+   * frames it would drop. False for devices that deliver at their own pace (cameras).
+   */
+  readonly onDemand: boolean;
+  /**
    * Frames at real-time pace until `signal` aborts. When the consumer is late the source skips
    * frames rather than fall behind (live: the newest frame wins); skipped frames are counted in
    * {@link skipped}. Only one iteration at a time.

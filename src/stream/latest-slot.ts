@@ -10,6 +10,7 @@ export class LatestSlot<T> {
   #waiter: ((item: T) => void) | undefined;
   readonly #onDrop: (item: T) => void;
   #dropped = 0;
+  #emptyWaiters: (() => void)[] = [];
 
   /** `onDrop` receives each item that was replaced before it was taken. */
   constructor(onDrop: (item: T) => void) {
@@ -42,6 +43,7 @@ export class LatestSlot<T> {
     const item = this.#item;
     if (item !== undefined) {
       this.#item = undefined;
+      this.#notifyEmpty();
       return Promise.resolve(item);
     }
     if (this.#waiter !== undefined) return Promise.reject(new Error('LatestSlot: one consumer at a time'));
@@ -58,10 +60,35 @@ export class LatestSlot<T> {
     });
   }
 
+  /**
+   * Resolves once the slot is empty (its item was taken or dropped), at once if it is; rejects
+   * with the signal's reason on abort. Lets a producer that can wait (an on-demand source) make
+   * its next item only when the consumer is ready for it.
+   */
+  waitEmpty(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    if (this.#item === undefined) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#emptyWaiters.push(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
+  #notifyEmpty(): void {
+    const waiters = this.#emptyWaiters;
+    this.#emptyWaiters = [];
+    for (const w of waiters) w();
+  }
+
   /** Drops the item left in the slot, if any (at shutdown). */
   clear(): void {
     const item = this.#item;
     this.#item = undefined;
     if (item !== undefined) this.#onDrop(item);
+    this.#notifyEmpty();
   }
 }

@@ -2,7 +2,9 @@
  * The live pipeline: capture (A) → pre-process (B) → encode (C), feeding the stream stage (D)
  * through a callback. Capture and pre-processing run concurrently with encoding and hand over
  * through a newest-wins slot: when the encoder is busy, the older waiting frame is dropped, so a
- * frame never waits behind another. Keyframes on demand and bitrate changes go to the
+ * frame never waits behind another. An on-demand source (generated, file, screen) is not asked
+ * for its next frame until the encoder has taken the current one; it then skips the capture
+ * slots that went by, so frames are captured at the encoder's pace, on the real-time clock. Keyframes on demand and bitrate changes go to the
  * EncoderSession.
  */
 import { wallClockMs } from '../capture/clock.ts';
@@ -210,6 +212,9 @@ export class LivePipeline {
           return;
         }
         this.#slot.put(prepared);
+        // An on-demand source captures its next frame only once the encoder has taken this one:
+        // no frame is made only to be dropped, and the CPU goes to the encoder instead.
+        if (this.#o.source.onDemand) await this.#slot.waitEmpty(signal);
       }
     } catch (error) {
       if (signal.aborted) return;
