@@ -67,7 +67,9 @@ function assertPaced(seen: readonly Seen[], fps: number): void {
   // Real-time pace: capture times follow the slot indices (within a few frames of scheduling slack).
   const expectedMs = ((last.index - first.index) * 1000) / fps;
   const gotMs = last.captureMs - first.captureMs;
-  assert.ok(Math.abs(gotMs - expectedMs) < 4 * (1000 / fps) + 15, `paced: ${gotMs} ms for ${expectedMs} ms`);
+  // (Slack for a loaded machine: the event loop can stall; a source at the wrong pace is off by far more.)
+  const slackMs = Math.max(4 * (1000 / fps) + 15, 0.1 * expectedMs);
+  assert.ok(Math.abs(gotMs - expectedMs) < slackMs, `paced: ${gotMs} ms for ${expectedMs} ms`);
 }
 
 test('test source: real-time pace, a capture time on every frame, the counter burnt in, moving content', async () => {
