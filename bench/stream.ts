@@ -21,7 +21,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3' },
     renderer: { type: 'string', default: '2d' },
     viewer: { type: 'string', default: 'chromium' },
-    canvas: { type: 'string', default: 'frame' },
+    canvas: { type: 'string', default: 'window' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -39,7 +39,7 @@ for (const spec of values.configs.split(',')) {
     durationSeconds: Number(values.duration),
     warmupSeconds: Number(values.warmup),
     renderer: values.renderer === 'webgl' || values.renderer === 'bitmap' ? values.renderer : '2d',
-    canvas: values.canvas === 'window' ? 'window' : 'frame',
+    canvas: values.canvas === 'frame' ? 'frame' : 'window',
     viewer: values.viewer === 'sink' ? 'sink' : 'chromium',
     onProgress: (line) => process.stderr.write(`[${spec}] ${line}\n`),
   });

@@ -41,7 +41,7 @@ export interface StreamBenchOptions {
   readonly baselineSeconds?: number;
   readonly bitrateBps?: number;
   readonly renderer?: '2d' | 'webgl' | 'bitmap';
-  /** The player's canvas at the frame's size (default) or at its size in the window. */
+  /** The player's canvas at its size in the window (default) or at the frame's size. */
   readonly canvas?: 'frame' | 'window';
   /**
    * Who watches: headless Chromium (default), or a receive-only Node viewer that decodes nothing
@@ -207,7 +207,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
     browser === null
       ? null
       : await browser.open(
-          `${server.url}?codec=${o.codec}&renderer=${renderer}&canvas=${o.canvas ?? 'frame'}`,
+          `${server.url}?codec=${o.codec}&renderer=${renderer}&canvas=${o.canvas ?? 'window'}`,
         );
   try {
     const started = Date.now();
@@ -260,7 +260,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         bitrateBps,
         durationSeconds: round(seconds),
         renderer: viewerKind === 'chromium' ? renderer : 'none',
-        canvas: o.canvas ?? 'frame',
+        canvas: o.canvas ?? 'window',
         viewer: viewerKind,
       },
       machine: { cpus: cpus().length, loadBefore, loadAfter },
