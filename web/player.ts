@@ -8,9 +8,9 @@
  *
  * URL options: `?codec=h264|vp9|av1`; `?renderer=2d` (drawImage of the YUV frame, default),
  * `webgl` (texture upload) or `bitmap` (RGB made and scaled to the canvas in the worker, shown
- * without a copy); `?canvas=frame` (a canvas the frame's size; by default it is the size it has on screen,
- * never larger than the frame);
- * `?adaptive=1`; `?verify=1` (check the burnt-in frame counter); `?overlay=0`.
+ * without a copy); `?canvas=frame` (a canvas the frame's size; by default it is the size it has
+ * on screen, never larger than the frame); `?adaptive=1`; `?verify=1` (check the burnt-in frame
+ * counter); `?overlay=0`.
  *
  * `window.__quadstream` exposes the live state for tests and for the curious.
  */
