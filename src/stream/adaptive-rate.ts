@@ -1,0 +1,181 @@
+/**
+ * The actuator of adaptive bitrate: a {@link RateController} for the stream hub that runs the pure
+ * estimator and controller (src/core/rate) for each adaptive viewer and turns their targets into
+ * encoder bitrate changes. The encoder follows the lowest target among the viewers marked
+ * adaptive (the first viewer when none is marked); the others fall back to the hub's
+ * drop-to-keyframe policy. Changes are rate-limited on encoders that must reopen for them, so
+ * keyframes do not storm.
+ */
+import {
+  controllerStep,
+  createController,
+  createEstimator,
+  estimatorObserve,
+  estimatorOnFeedback,
+  estimatorOnRtt,
+  estimatorOnSent,
+  type Controller,
+  type ControllerKind,
+  type EstimatorState,
+  type RateReason,
+} from '../core/rate/index.ts';
+import { sequenceDelta } from '../core/protocol/sequence.ts';
+import type {
+  DeliverySample,
+  EncoderState,
+  QueueDropSample,
+  RateController,
+  RateDecision,
+  RateViewer,
+} from './rate-control.ts';
+
+/** Options of {@link AdaptiveRate}. Bitrates in bits per second. */
+export interface AdaptiveRateOptions {
+  readonly kind: ControllerKind;
+  readonly minBitrateBps: number;
+  readonly maxBitrateBps: number;
+  readonly startBitrateBps: number;
+  /** Encoders that reopen for a change: at most one change per this interval (default 2000 ms). */
+  readonly reopenIntervalMs?: number;
+  /** …and only for a change of at least this fraction (default 0.15). */
+  readonly reopenMinChange?: number;
+  /** Live-reconfigurable encoders: changes smaller than this fraction are skipped (default 0.02). */
+  readonly liveMinChange?: number;
+  /** Called for every change handed to the encoder. */
+  readonly onChange?: (change: RateChange) => void;
+}
+
+/** A bitrate change handed to the encoder, for logs and figures. */
+export interface RateChange {
+  readonly atMs: number;
+  readonly fromBps: number;
+  readonly toBps: number;
+  /** The viewer whose estimate set the target. */
+  readonly viewerId: number;
+  readonly reason: RateReason;
+}
+
+interface Track {
+  readonly viewer: RateViewer;
+  readonly joinedMs: number;
+  estimator: EstimatorState;
+  controller: Controller;
+  /** Unwrapped sequence numbers: wire sequence of the first report and its unwrapped value. */
+  lastWire: number | null;
+  lastUnwrapped: number;
+  target: { bitrateBps: number; reason: RateReason } | null;
+}
+
+/** Adaptive bitrate for the stream hub. */
+export class AdaptiveRate implements RateController {
+  readonly #o: AdaptiveRateOptions;
+  readonly #tracks = new Map<number, Track>();
+  #lastChangeMs = Number.NEGATIVE_INFINITY;
+  #current: number;
+
+  constructor(options: AdaptiveRateOptions) {
+    this.#o = options;
+    this.#current = options.startBitrateBps;
+  }
+
+  viewerJoined(viewer: RateViewer, nowMs: number): void {
+    const bounds = { minBitrateBps: this.#o.minBitrateBps, maxBitrateBps: this.#o.maxBitrateBps };
+    this.#tracks.set(viewer.id, {
+      viewer,
+      joinedMs: nowMs,
+      estimator: createEstimator(),
+      controller: createController(this.#o.kind, bounds, this.#current),
+      lastWire: null,
+      lastUnwrapped: 0,
+      target: null,
+    });
+  }
+
+  viewerLeft(viewerId: number): void {
+    this.#tracks.delete(viewerId);
+  }
+
+  onDelivery(sample: DeliverySample, nowMs: number): void {
+    const t = this.#tracks.get(sample.viewerId);
+    if (t === undefined) return;
+    const seq = this.#unwrap(t, sample.sequence);
+    // The hub reports a frame once the viewer has it; its send record goes in first so the
+    // estimator sees the frame as sent, then delivered.
+    t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
+    t.estimator = estimatorOnFeedback(
+      t.estimator,
+      { seq, sendTimeMs: sample.sentMs, receiveTimeMs: sample.receivedMs, sizeBytes: sample.bytes },
+      nowMs,
+    );
+  }
+
+  onRtt(viewerId: number, rttMs: number, nowMs: number): void {
+    const t = this.#tracks.get(viewerId);
+    if (t !== undefined) t.estimator = estimatorOnRtt(t.estimator, rttMs, nowMs);
+  }
+
+  onQueueDrop(_sample: QueueDropSample): void {
+    // Frames cut from a slow viewer's queue never reach it: the estimator sees them as a
+    // sequence gap (loss) when the next frame arrives, which is the signal we want.
+  }
+
+  decide(encoder: EncoderState, nowMs: number): RateDecision | undefined {
+    this.#current = encoder.bitrateBps;
+    const followed = this.#followed();
+    let best: { bitrateBps: number; reason: RateReason; viewerId: number } | null = null;
+    for (const t of followed) {
+      const step = controllerStep(t.controller, estimatorObserve(t.estimator, nowMs), nowMs);
+      t.controller = step.controller;
+      t.target = { bitrateBps: step.decision.targetBitrateBps, reason: step.decision.reason };
+      if (best === null || t.target.bitrateBps < best.bitrateBps)
+        best = { ...t.target, viewerId: t.viewer.id };
+    }
+    if (best === null) return undefined;
+    const change = Math.abs(best.bitrateBps - encoder.bitrateBps) / encoder.bitrateBps;
+    if (encoder.runtimeBitrate) {
+      if (change < (this.#o.liveMinChange ?? 0.02)) return undefined;
+    } else {
+      if (change < (this.#o.reopenMinChange ?? 0.15)) return undefined;
+      if (nowMs - this.#lastChangeMs < (this.#o.reopenIntervalMs ?? 2000)) return undefined;
+    }
+    this.#lastChangeMs = nowMs;
+    this.#o.onChange?.({
+      atMs: nowMs,
+      fromBps: encoder.bitrateBps,
+      toBps: best.bitrateBps,
+      viewerId: best.viewerId,
+      reason: best.reason,
+    });
+    this.#current = best.bitrateBps;
+    return { bitrateBps: best.bitrateBps };
+  }
+
+  /** The latest target per followed viewer (for /stats). */
+  targets(): { viewerId: number; bitrateBps: number; reason: RateReason }[] {
+    return this.#followed().flatMap((t) =>
+      t.target === null ? [] : [{ viewerId: t.viewer.id, ...t.target }],
+    );
+  }
+
+  #followed(): Track[] {
+    const all = [...this.#tracks.values()];
+    const adaptive = all.filter((t) => t.viewer.adaptive);
+    if (adaptive.length > 0) return adaptive;
+    const first = all.sort((a, b) => a.joinedMs - b.joinedMs || a.viewer.id - b.viewer.id)[0];
+    return first === undefined ? [] : [first];
+  }
+
+  #unwrap(t: Track, wire: number): number {
+    if (t.lastWire === null) {
+      t.lastWire = wire;
+      t.lastUnwrapped = 0;
+      return 0;
+    }
+    const unwrapped = t.lastUnwrapped + sequenceDelta(wire, t.lastWire);
+    if (unwrapped > t.lastUnwrapped) {
+      t.lastWire = wire;
+      t.lastUnwrapped = unwrapped;
+    }
+    return unwrapped;
+  }
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AdaptiveRate, type RateChange } from '../src/stream/adaptive-rate.ts';
+
+/**
+ * Drives the actuator the way the hub does: one frame per 1/60 s at the current target, through a
+ * bottleneck of `capacityBps(t)` (a FIFO queue), feedback arriving when each frame is through.
+ */
+function drive(
+  rate: AdaptiveRate,
+  opts: {
+    seconds: number;
+    capacityBps: (tMs: number) => number;
+    viewers: number[];
+    runtimeBitrate?: boolean;
+    startBps: number;
+  },
+): { bitrateAt: (tMs: number) => number } {
+  let bitrate = opts.startBps;
+  const history: [number, number][] = [[0, bitrate]];
+  const linkFreeMs = new Map<number, number>(opts.viewers.map((v) => [v, 0]));
+  const pending: { viewerId: number; seq: number; bytes: number; sentMs: number; receivedMs: number }[] = [];
+  const frameMs = 1000 / 60;
+  for (let i = 0; i * frameMs < opts.seconds * 1000; i++) {
+    const now = i * frameMs;
+    // Deliver feedback that has arrived by now.
+    pending.sort((a, b) => a.receivedMs - b.receivedMs);
+    while (pending.length > 0 && pending[0]!.receivedMs <= now) {
+      const p = pending.shift()!;
+      rate.onDelivery(
+        { ...p, sequence: p.seq, keyframe: false, captureMs: p.sentMs, decodedMs: p.receivedMs + 2 },
+        now,
+      );
+    }
+    const bytes = Math.round(bitrate / 8 / 60);
+    for (const v of opts.viewers) {
+      const cap = v === opts.viewers[0] ? opts.capacityBps(now) : 1e6; // later viewers: a 1 Mbit/s link
+      const start = Math.max(now, linkFreeMs.get(v)!);
+      const done = start + (bytes * 8 * 1000) / cap;
+      linkFreeMs.set(v, done);
+      pending.push({ viewerId: v, seq: i & 0xffffffff, bytes, sentMs: now, receivedMs: done + 5 });
+    }
+    const d = rate.decide(
+      { bitrateBps: bitrate, codec: 'h264', encoder: 'libx264', runtimeBitrate: opts.runtimeBitrate ?? true },
+      now,
+    );
+    if (d !== undefined) {
+      bitrate = d.bitrateBps;
+      history.push([now, bitrate]);
+    }
+  }
+  return { bitrateAt: (t) => [...history].reverse().find(([at]) => at <= t)?.[1] ?? opts.startBps };
+}
+
+test('a capacity drop from 20 to 5 Mbit/s brings the encoder under 5 Mbit/s within 2 s', () => {
+  const changes: RateChange[] = [];
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 500_000,
+    maxBitrateBps: 30e6,
+    startBitrateBps: 15e6,
+    onChange: (c) => changes.push(c),
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  const r = drive(rate, {
+    seconds: 14,
+    startBps: 15e6,
+    viewers: [1],
+    capacityBps: (t) => (t < 8000 ? 20e6 : 5e6),
+  });
+  assert.ok(r.bitrateAt(7900) > 12e6, `before the drop ${r.bitrateAt(7900)}`);
+  assert.ok(r.bitrateAt(10_000) < 5e6, `2 s after the drop ${r.bitrateAt(10_000)}`);
+  assert.ok(changes.length > 0 && changes.every((c) => c.viewerId === 1));
+});
+
+test('with no viewer marked adaptive the encoder follows the first viewer, not a slow later one', () => {
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 500_000,
+    maxBitrateBps: 30e6,
+    startBitrateBps: 8e6,
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  rate.viewerJoined({ id: 2, adaptive: false, label: '' }, 10);
+  const r = drive(rate, { seconds: 6, startBps: 8e6, viewers: [1, 2], capacityBps: () => 20e6 });
+  assert.ok(r.bitrateAt(6000) > 7e6, `followed the fast first viewer: ${r.bitrateAt(6000)}`);
+  assert.deepEqual(
+    rate.targets().map((t) => t.viewerId),
+    [1],
+  );
+});
+
+test('viewers marked adaptive are followed, the lowest estimate wins', () => {
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 300_000,
+    maxBitrateBps: 30e6,
+    startBitrateBps: 8e6,
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  rate.viewerJoined({ id: 2, adaptive: true, label: '' }, 10);
+  const r = drive(rate, { seconds: 6, startBps: 8e6, viewers: [1, 2], capacityBps: () => 20e6 });
+  assert.ok(r.bitrateAt(6000) < 1e6, `followed the 1 Mbit/s adaptive viewer: ${r.bitrateAt(6000)}`);
+  assert.deepEqual(
+    rate.targets().map((t) => t.viewerId),
+    [2],
+  );
+});
+
+test('encoders that reopen for a change get at most one change per 2 s', () => {
+  const changes: RateChange[] = [];
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 500_000,
+    maxBitrateBps: 30e6,
+    startBitrateBps: 15e6,
+    onChange: (c) => changes.push(c),
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  drive(rate, {
+    seconds: 14,
+    startBps: 15e6,
+    viewers: [1],
+    runtimeBitrate: false,
+    capacityBps: (t) => (t < 6000 ? 20e6 : 4e6),
+  });
+  assert.ok(changes.length >= 1);
+  for (let i = 1; i < changes.length; i++) {
+    assert.ok(
+      changes[i]!.atMs - changes[i - 1]!.atMs >= 2000,
+      `changes at ${changes[i - 1]!.atMs} and ${changes[i]!.atMs}`,
+    );
+    assert.ok(Math.abs(changes[i]!.toBps - changes[i]!.fromBps) / changes[i]!.fromBps >= 0.15);
+  }
+});
