@@ -9,14 +9,15 @@ import { buildMultiScene, CLIPS_WITH_AUDIO, type MultiScene } from './helpers/ba
 import { eventsOf, reportOf, runCli } from './helpers/batch-cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-// Five 2 s clips of the shared media, 320x180 at 25 fps, joined with their audio: cuts at 50, 100, 150, 200.
+// Five 1.8 s clips of the shared media, 320x180 at 25 fps, joined with their audio: cuts at 45, 90, 135, 180.
+// (Short enough that no scene exceeds the plan's maximum, which is lowered to 2 s for a 9 s video on 2 workers.)
 const dir = tempDir('qs-batch-encode-');
 let input: MultiScene;
 
 before(async () => {
   input = await buildMultiScene(join(dir.path, 'multi.mp4'), {
     clips: CLIPS_WITH_AUDIO,
-    secondsPerClip: 2,
+    secondsPerClip: 1.8,
     width: 320,
     height: 180,
     fps: 25,
@@ -42,6 +43,8 @@ test('multi-scene input: segments start on the clip boundaries, every frame arri
 
   // Segment boundaries on the clip boundaries (±2 frames), and nowhere else.
   const starts = report.segments.map((s) => s.startFrame);
+  assert.equal(report.plan.maxSeconds, 2);
+  assert.ok(report.segments.every((s) => s.reason !== 'split'));
   assert.equal(starts.length, input.clipStarts.length, `starts ${starts.join(',')}`);
   for (const [i, clip] of input.clipStarts.entries()) {
     assert.ok(Math.abs(starts[i]! - clip) <= 2, `segment ${i} starts at ${starts[i]}, clip at ${clip}`);

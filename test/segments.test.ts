@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { constantFrameTimes, planSegments, type PlannedSegment } from '../src/core/segments.ts';
+import {
+  balancedMaxSeconds,
+  constantFrameTimes,
+  planSegments,
+  type PlannedSegment,
+} from '../src/core/segments.ts';
 import { isQuadStreamError } from '../src/core/errors.ts';
 
 /** `[startFrame, frames, reason]` of each segment, for compact golden comparisons. */
@@ -128,4 +133,12 @@ test('rejects settings and inputs it cannot honour, as config errors', () => {
       (e: unknown) => isQuadStreamError(e) && e.kind === 'config' && pattern.test(e.message),
     );
   }
+});
+
+test('short videos get a lower maximum so that every worker has about three segments', () => {
+  assert.equal(balancedMaxSeconds(22.5, 2), 3.75);
+  assert.equal(balancedMaxSeconds(600, 8), 10, 'long videos keep the configured maximum');
+  assert.equal(balancedMaxSeconds(4, 4), 2, 'never below twice the minimum');
+  assert.equal(balancedMaxSeconds(30, 1, { maxSeconds: 6, minSeconds: 0.5 }), 6);
+  assert.equal(balancedMaxSeconds(3, 2, { minSeconds: 0.25 }), 0.5);
 });

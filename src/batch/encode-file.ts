@@ -8,7 +8,13 @@ import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, freemem } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { QuadStreamError } from '../core/errors.ts';
-import { planSegments, type PlannedSegment, type SegmentPlanOptions } from '../core/segments.ts';
+import {
+  balancedMaxSeconds,
+  DEFAULT_PLAN_OPTIONS,
+  planSegments,
+  type PlannedSegment,
+  type SegmentPlanOptions,
+} from '../core/segments.ts';
 import type { Codec } from '../core/units.ts';
 import { analyzeMedia, type MediaAnalysis } from '../media/analyze.ts';
 import { planAudio, prepareAudio, type OutputContainer, type PreparedAudio } from '../media/audio.ts';
@@ -153,16 +159,26 @@ export async function encodeFile(
     const nominalS = video.frameRate[1] / video.frameRate[0];
     const times = byPts ? pts.map((p) => ((p - firstPts) * tb[0]) / tb[1]) : pts.map((_, i) => i * nominalS);
     const endTimeS = byPts ? video.durationS : video.frames * nominalS;
-    const plan = planSegments({ frameTimesS: times, scores: analysis.frames.scores, endTimeS }, request.plan);
-    const sizing = sizeWorkers({
+    // Short videos get shorter segments, so that the pool's last round is not one worker alone.
+    const encoderName = segmentSettings(video, request, 1).encoder;
+    const machine = {
       cores: availableParallelism(),
       freeMemoryBytes: freemem(),
-      encoder: segmentSettings(video, request, 1).encoder,
+      encoder: encoderName,
       width: video.width,
       height: video.height,
-      segments: plan.length,
       ...(request.workers === undefined ? {} : { requested: request.workers }),
-    });
+    };
+    const planOptions = {
+      ...request.plan,
+      maxSeconds: balancedMaxSeconds(
+        endTimeS,
+        sizeWorkers({ ...machine, segments: Infinity }).workers,
+        request.plan,
+      ),
+    };
+    const plan = planSegments({ frameTimesS: times, scores: analysis.frames.scores, endTimeS }, planOptions);
+    const sizing = sizeWorkers({ ...machine, segments: plan.length });
     const bitrates =
       request.bitrateBps === undefined
         ? null
@@ -404,6 +420,7 @@ export async function encodeFile(
       inputFrames: video.frames,
       outputFrames: check.frames,
       segments,
+      plan: { ...DEFAULT_PLAN_OPTIONS, ...planOptions },
       wallSeconds,
       speed: video.durationS / wallSeconds,
       bytes,

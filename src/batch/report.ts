@@ -84,6 +84,8 @@ export interface EncodeReport {
   readonly inputFrames: number;
   readonly outputFrames: number;
   readonly segments: readonly SegmentReport[];
+  /** The planner's settings as used (the maximum may be lowered for short videos; see docs/encode.md). */
+  readonly plan: { readonly minSeconds: number; readonly maxSeconds: number; readonly threshold: number };
   readonly wallSeconds: number;
   /** Input duration over wall time (× realtime). */
   readonly speed: number;

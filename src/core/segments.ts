@@ -179,6 +179,24 @@ function validate(input: SegmentPlanInput, o: SegmentPlanOptions): void {
   if (last !== undefined && !(input.endTimeS > last)) bad('the end time must be after the last frame');
 }
 
+/** Segments per worker the plan aims for at least, so that the last round of the pool is not one worker alone. */
+export const SEGMENTS_PER_WORKER = 3;
+
+/**
+ * The maximum segment length to plan with for `workers` workers: the configured maximum, lowered
+ * for short videos so that there are at least {@link SEGMENTS_PER_WORKER} segments per worker
+ * (e.g. 22 s on 2 workers: at most 3.7 s), but never below twice the minimum.
+ */
+export function balancedMaxSeconds(
+  durationS: number,
+  workers: number,
+  options: Partial<SegmentPlanOptions> = {},
+): number {
+  const o: SegmentPlanOptions = { ...DEFAULT_PLAN_OPTIONS, ...options };
+  const target = durationS / (SEGMENTS_PER_WORKER * Math.max(1, workers));
+  return Math.min(o.maxSeconds, Math.max(2 * o.minSeconds, target));
+}
+
 /** Presentation times for `frames` frames at a constant `fps`, starting at 0. A helper for callers and tests. */
 export function constantFrameTimes(frames: number, fps: number): number[] {
   return Array.from({ length: frames }, (_, i) => i / fps);
