@@ -29,7 +29,7 @@ import {
   segmentSettings,
   type EncodeChoices,
 } from './encode-settings.ts';
-import type { SegmentJob } from './job.ts';
+import type { SegmentJob, TargetQuality } from './job.ts';
 import { hashOf, inputKeyOf, WorkFolder, type Journal, type JournalSegment } from './journal.ts';
 import { runPool } from './pool.ts';
 import { ProgressTracker } from './progress.ts';
@@ -57,6 +57,8 @@ export interface EncodeFileRequest extends EncodeChoices {
   readonly stallTimeoutMs?: number;
   /** Test-only fault injection: segment `segment` fails its first `failAttempts` attempts. */
   readonly fault?: { readonly segment: number; readonly failAttempts: number; readonly crash: boolean };
+  /** `--target-vmaf`: search each segment's CRF for this quality. */
+  readonly targetQuality?: TargetQuality;
 }
 
 /** Hooks of {@link encodeFile}. */
@@ -221,6 +223,7 @@ export async function encodeFile(
         encoder: { ...settings, pixelFormat: conversion.pixelFormat, timeBase: encoderTb },
         decoderThreads: sizing.threadsPerWorker,
         output: work.path(`segment-${String(s.index).padStart(5, '0')}.nut`),
+        ...(request.targetQuality === undefined ? {} : { targetQuality: request.targetQuality }),
         ...(request.fault?.segment === s.index
           ? { fault: { failAttempts: request.fault.failAttempts, crash: request.fault.crash } }
           : {}),
@@ -319,6 +322,7 @@ export async function encodeFile(
             attempts: result.attempt,
             seconds: result.seconds,
             causes,
+            ...(result.targetQuality === undefined ? {} : { targetQuality: result.targetQuality }),
           });
           await work.save(journal());
         },
@@ -412,6 +416,7 @@ export async function encodeFile(
         reused,
         causes: d?.causes ?? pool.failures.get(s.index) ?? [],
         ...(bitrates === null ? {} : { bitrateBps: bitrates[s.index]! }),
+        ...(d?.targetQuality === undefined ? {} : { targetQuality: d.targetQuality }),
       };
     });
     return {

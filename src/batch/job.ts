@@ -51,7 +51,42 @@ export const segmentJobSchema = z.object({
   decoderThreads: z.number().int().nonnegative(),
   output: z.string().min(1),
   fault: z.object({ failAttempts: z.number().int().nonnegative(), crash: z.boolean() }).optional(),
+  targetQuality: z
+    .object({
+      vmaf: z.number().min(0).max(100),
+      pooling: z.enum(['mean', 'p5']),
+      sampleEvery: z.number().int().positive(),
+      tolerance: z.number().positive(),
+      maxProbes: z.number().int().min(2).max(12),
+    })
+    .optional(),
 });
+
+/** `--target-vmaf`: the VMAF a segment must reach, how it is pooled and sampled. */
+export interface TargetQuality {
+  readonly vmaf: number;
+  /** Pool the per-frame scores by their mean or their 5th percentile. */
+  readonly pooling: 'mean' | 'p5';
+  /** Score every Nth frame of each probe. */
+  readonly sampleEvery: number;
+  /** A probe within this distance of the target ends the search. */
+  readonly tolerance: number;
+  readonly maxProbes: number;
+}
+
+/** What the target-quality search chose for a segment. */
+export interface TargetQualityOutcome {
+  readonly target: number;
+  readonly pooling: 'mean' | 'p5';
+  readonly crf: number;
+  /** VMAF of the chosen probe on the sampled frames. */
+  readonly predictedVmaf: number;
+  /** VMAF of the chosen encode on every frame. */
+  readonly measuredVmaf: number;
+  readonly probes: readonly { readonly crf: number; readonly vmaf: number }[];
+  /** Why the search stopped. */
+  readonly stop: string;
+}
 
 /**
  * One segment to encode: frames `[startFrame, startFrame + frames)` of `input`'s video stream
@@ -95,6 +130,8 @@ export interface SegmentJob {
   readonly output: string;
   /** Test-only: fail attempts up to `failAttempts` part-way (crash the worker thread when `crash`). */
   readonly fault?: { readonly failAttempts: number; readonly crash: boolean };
+  /** Search the CRF per segment for this quality instead of using the encoder's own `crf`. */
+  readonly targetQuality?: TargetQuality;
 }
 
 /** What a finished segment job reports. */
@@ -106,6 +143,8 @@ export interface SegmentResult {
   /** Wall-clock seconds of this attempt. */
   readonly seconds: number;
   readonly output: string;
+  /** The target-quality search's outcome, when the job had a target. */
+  readonly targetQuality?: TargetQualityOutcome;
 }
 
 /** Validates a job payload; a malformed one is an `internal` error (jobs are built by QuadStream). */

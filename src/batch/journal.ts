@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { QuadStreamError } from '../core/errors.ts';
 import type { PlannedSegment } from '../core/segments.ts';
 import type { MediaAnalysis } from '../media/analyze.ts';
+import type { TargetQualityOutcome } from './job.ts';
 
 /** Version of the journal's layout; a journal of another version is ignored. */
 export const JOURNAL_VERSION = 1;
@@ -23,6 +24,8 @@ export interface JournalSegment {
   readonly attempts: number;
   readonly seconds: number;
   readonly causes: readonly string[];
+  /** What `--target-vmaf` chose for it. */
+  readonly targetQuality?: TargetQualityOutcome;
 }
 
 /** The journal's content. */

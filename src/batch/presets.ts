@@ -6,6 +6,13 @@
 import type { Codec } from '../core/units.ts';
 
 /** Preset names accepted by `--preset`. */
+/**
+ * x264 writes headers that do not depend on the rate control (its `stitchable` option), so
+ * segments encoded at different CRFs (`--target-vmaf`) or bitrates share one set of headers and
+ * join into one stream.
+ */
+const STITCHABLE = { 'x264-params': 'stitchable=1' } as const;
+
 export const PRESET_NAMES = ['fast', 'balanced', 'quality', '4k'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
@@ -24,10 +31,10 @@ export const KEYFRAME_INTERVAL_S = 5;
 
 const TABLE: Record<Codec, Record<PresetName, FilePreset>> = {
   h264: {
-    fast: { speed: 'veryfast', crf: 23, options: {} },
-    balanced: { speed: 'medium', crf: 21, options: {} },
-    quality: { speed: 'slow', crf: 18, options: {} },
-    '4k': { speed: 'faster', crf: 21, options: {} },
+    fast: { speed: 'veryfast', crf: 23, options: STITCHABLE },
+    balanced: { speed: 'medium', crf: 21, options: STITCHABLE },
+    quality: { speed: 'slow', crf: 18, options: STITCHABLE },
+    '4k': { speed: 'faster', crf: 21, options: STITCHABLE },
   },
   // x265 writes its settings into an SEI of the headers; without `info=0` segments encoded with
   // different per-segment bitrates would have different headers and could not be joined.

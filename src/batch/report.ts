@@ -2,6 +2,7 @@
  * The file encoder's report and progress events: what `quadstream encode --json` prints (the
  * report as the last line of stdout, events as NDJSON on stderr).
  */
+import type { TargetQualityOutcome } from './job.ts';
 import type { ProgressSnapshot } from './progress.ts';
 
 /** Phases of a file encode, in order. */
@@ -65,6 +66,8 @@ export interface SegmentReport {
   readonly causes: readonly string[];
   /** The segment's target bitrate with `--bitrate`. */
   readonly bitrateBps?: number;
+  /** With `--target-vmaf`: the chosen CRF, predicted (sample) and measured (all frames) VMAF, probes. */
+  readonly targetQuality?: TargetQualityOutcome;
 }
 
 /** Per-worker figures. */

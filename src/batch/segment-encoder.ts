@@ -9,9 +9,10 @@ import { QuadStreamError, describeError } from '../core/errors.ts';
 import { FrameConverter } from '../media/frame-convert.ts';
 import { VideoEncoder } from '../media/video-encoder.ts';
 import { VideoFileWriter } from '../media/video-writer.ts';
-import type { SegmentJob, SegmentResult } from './job.ts';
+import type { SegmentJob, SegmentResult, TargetQualityOutcome } from './job.ts';
 import { checkSegmentFile } from './segment-check.ts';
 import { segmentFrames } from './segment-frames.ts';
+import { encodeToTarget } from './target-quality.ts';
 
 /** Hooks a transport passes to {@link runSegmentJob}. */
 export interface SegmentRunOptions {
@@ -32,8 +33,19 @@ export async function runSegmentJob(
   const now = options.nowMs ?? (() => performance.now());
   const started = now();
   const partial = `${job.output}.partial`;
+  let targetQuality: TargetQualityOutcome | undefined;
   try {
-    await encodeInto(job, partial, options);
+    if (job.targetQuality === undefined) {
+      await encodeInto(job, partial, options);
+    } else {
+      targetQuality = await encodeToTarget(
+        job,
+        job.targetQuality,
+        partial,
+        (crf, path) => encodeInto(withCrf(job, crf), path, options),
+        options.signal,
+      );
+    }
     await checkSegmentFile(partial, job, { decode: false });
     await rename(partial, job.output);
   } catch (error) {
@@ -51,7 +63,17 @@ export async function runSegmentJob(
     bytes,
     seconds: (now() - started) / 1000,
     output: job.output,
+    ...(targetQuality === undefined ? {} : { targetQuality }),
   };
+}
+
+/** The job with its encoder set to constant quality `crf` (rate limits removed). */
+function withCrf(job: SegmentJob, crf: number): SegmentJob {
+  const { bitrateBps: _b, maxBitrateBps: _m, minBitrateBps: _n, bufferBits: _v, ...encoder } = job.encoder;
+  const options = { ...(encoder.options ?? {}), crf: String(crf) };
+  // libvpx takes a CRF as constant quality only with a zero target bitrate.
+  const vp9 = encoder.encoder === 'libvpx-vp9' ? { bitrateBps: 0 } : {};
+  return { ...job, encoder: { ...encoder, ...vp9, options } };
 }
 
 async function encodeInto(job: SegmentJob, path: string, options: SegmentRunOptions): Promise<void> {

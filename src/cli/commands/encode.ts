@@ -28,7 +28,9 @@ const flagsSchema = z
     workers: z.coerce.number().int().min(1).max(256).optional(),
     crf: z.coerce.number().min(0).max(63).optional(),
     bitrate: z.string().optional(),
-    targetVmaf: z.string().optional(),
+    targetVmaf: z.coerce.number().min(1).max(100).optional(),
+    targetPooling: z.enum(['mean', 'p5']).default('mean'),
+    targetSample: z.coerce.number().int().min(1).max(100).default(2),
     metrics: z.boolean().optional(),
     json: z.boolean().optional(),
     workDir: z.string().optional(),
@@ -39,6 +41,10 @@ const flagsSchema = z
   })
   .refine((f) => !(f.crf !== undefined && f.bitrate !== undefined), {
     message: '--crf and --bitrate cannot be combined',
+  })
+  .refine((f) => !(f.targetVmaf !== undefined && (f.crf !== undefined || f.bitrate !== undefined)), {
+    message: '--target-vmaf chooses the CRF itself; it cannot be combined with --crf or --bitrate',
+    path: ['targetVmaf'],
   });
 
 type Flags = z.input<typeof flagsSchema>;
@@ -57,7 +63,9 @@ export function registerEncode(program: Command): void {
     .option('--workers <n>', 'parallel segment workers (default: from cores, memory and encoder)')
     .option('--crf <n>', 'constant quality (lower is better); default from the preset')
     .option('--bitrate <rate>', 'average bitrate, e.g. 4M; busier segments get more, calmer ones less')
-    .option('--target-vmaf <score>', 'not available yet')
+    .option('--target-vmaf <score>', "search each segment's CRF so its VMAF reaches this score (e.g. 93)")
+    .option('--target-pooling <how>', 'pool per-frame VMAF for --target-vmaf by mean or p5', 'mean')
+    .option('--target-sample <n>', 'score every Nth frame of each --target-vmaf probe', '2')
     .option('--metrics', 'measure PSNR and SSIM against the input')
     .option('--json', 'NDJSON progress on stderr; the report as the last line of stdout')
     .option(
@@ -107,13 +115,6 @@ function parseFlags(raw: Flags): ParsedFlags {
         : `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: `;
     throw new QuadStreamError('config', 'cli.bad-flag', `${flag}${issue?.message ?? 'invalid flags'}`);
   }
-  if (parsed.data.targetVmaf !== undefined) {
-    throw new QuadStreamError(
-      'config',
-      'cli.unsupported',
-      '--target-vmaf is not available yet; use --crf or --bitrate',
-    );
-  }
   return parsed.data;
 }
 
@@ -147,6 +148,17 @@ function requestOf(input: string, flags: ParsedFlags): EncodeFileRequest {
       ...(flags.sceneThreshold === undefined ? {} : { threshold: flags.sceneThreshold }),
     },
     ...(fault === undefined ? {} : { fault }),
+    ...(flags.targetVmaf === undefined
+      ? {}
+      : {
+          targetQuality: {
+            vmaf: flags.targetVmaf,
+            pooling: flags.targetPooling,
+            sampleEvery: flags.targetSample,
+            tolerance: 0.5,
+            maxProbes: 6,
+          },
+        }),
   };
 }
 
@@ -175,6 +187,11 @@ function summary(r: EncodeReport): string {
   if (r.audio.length > 0)
     lines.push(
       `  audio: ${r.audio.map((a) => `#${a.stream} ${a.action === 'copy' ? `copied (${a.codec})` : `encoded to ${a.codec}`}`).join(', ')}`,
+    );
+  const tq = r.segments.flatMap((s) => (s.targetQuality === undefined ? [] : [s.targetQuality]));
+  if (tq.length > 0)
+    lines.push(
+      `  target VMAF ${tq[0]!.target} (${tq[0]!.pooling}): CRF ${tq.map((t) => t.crf).join(', ')}; measured ${tq.map((t) => t.measuredVmaf.toFixed(2)).join(', ')}`,
     );
   if (r.psnr !== undefined && r.ssim !== undefined)
     lines.push(`  PSNR ${r.psnr.toFixed(2)} dB, SSIM ${r.ssim.toFixed(4)}`);
