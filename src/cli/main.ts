@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { setLogLevel } from '../log.ts';
+import { registerBenchAbr } from './commands/bench-abr.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerCompare } from './commands/compare.ts';
 import { registerEncode } from './commands/encode.ts';
@@ -26,7 +27,7 @@ registerProbe(program);
 registerCompare(program);
 registerEncode(program);
 registerServe(program);
-registerBench(program);
+registerBenchAbr(registerBench(program));
 
 try {
   await program.parseAsync(process.argv);

@@ -108,8 +108,22 @@ export class ShapedNamespace implements AsyncDisposable {
     this.#lossPercent = 0;
   }
 
+  /**
+   * The namespace this process already runs in (started with `ip netns exec NAME`): shapes its
+   * loopback directly. Disposing it deletes nothing.
+   */
+  static inside(name: string): ShapedNamespace {
+    const ns = new ShapedNamespace(name);
+    ns.#inside = true;
+    ns.#deleted = true;
+    return ns;
+  }
+
+  #inside = false;
+
   /** Runs a command inside the namespace and returns its output. */
   async exec(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+    if (this.#inside) return runIn(command, args);
     return ip(['netns', 'exec', this.name, command, ...args]);
   }
 
@@ -126,14 +140,18 @@ export class ShapedNamespace implements AsyncDisposable {
 }
 
 async function ip(args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  return runIn('ip', args);
+}
+
+async function runIn(command: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await run('ip', [...args]);
+    return await run(command, [...args]);
   } catch (cause) {
     const stderr = (cause as { stderr?: string }).stderr?.trim() ?? '';
     throw new QuadStreamError(
       'transport',
       'netns.command-failed',
-      `ip ${args.join(' ')} failed: ${stderr.split('\n')[0] ?? ''}`,
+      `${command} ${args.join(' ')} failed: ${stderr.split('\n')[0] ?? ''}`,
       { cause },
     );
   }

@@ -17,6 +17,8 @@ import {
   type Controller,
   type ControllerKind,
   type EstimatorState,
+  type RateDecision as CoreRateDecision,
+  type RateObservation,
   type RateReason,
 } from '../core/rate/index.ts';
 import { sequenceDelta } from '../core/protocol/sequence.ts';
@@ -43,6 +45,13 @@ export interface AdaptiveRateOptions {
   readonly liveMinChange?: number;
   /** Called for every change handed to the encoder. */
   readonly onChange?: (change: RateChange) => void;
+  /** Called at every controller step with what it saw and decided (figures, debugging). */
+  readonly onStep?: (
+    viewerId: number,
+    observation: RateObservation,
+    decision: CoreRateDecision,
+    nowMs: number,
+  ) => void;
 }
 
 /** A bitrate change handed to the encoder, for logs and figures. */
@@ -72,6 +81,10 @@ export class AdaptiveRate implements RateController {
   readonly #tracks = new Map<number, Track>();
   #lastChangeMs = Number.NEGATIVE_INFINITY;
   #current: number;
+  /** Encoded frames of the last second: time and bytes. */
+  readonly #encoded: { atMs: number; bytes: number }[] = [];
+  /** Encoded bitrate over its target, measured over a second without a change; 1 until known. */
+  #encoderRatio = 1;
 
   constructor(options: AdaptiveRateOptions) {
     this.#o = options;
@@ -121,16 +134,25 @@ export class AdaptiveRate implements RateController {
 
   decide(encoder: EncoderState, nowMs: number): RateDecision | undefined {
     this.#current = encoder.bitrateBps;
+    this.#measureEncoder(encoder, nowMs);
     const followed = this.#followed();
     let best: { bitrateBps: number; reason: RateReason; viewerId: number } | null = null;
     for (const t of followed) {
-      const step = controllerStep(t.controller, estimatorObserve(t.estimator, nowMs), nowMs);
+      const observation = estimatorObserve(t.estimator, nowMs);
+      const step = controllerStep(t.controller, observation, nowMs);
+      this.#o.onStep?.(t.viewer.id, observation, step.decision, nowMs);
       t.controller = step.controller;
       t.target = { bitrateBps: step.decision.targetBitrateBps, reason: step.decision.reason };
       if (best === null || t.target.bitrateBps < best.bitrateBps)
         best = { ...t.target, viewerId: t.viewer.id };
     }
     if (best === null) return undefined;
+    // The controllers decide what should go on the wire; an encoder that undershoots its target
+    // (x264 with one frame of VBV makes about 80% of it on simple content) is asked for more.
+    const setting = Math.round(
+      Math.min(this.#o.maxBitrateBps, Math.max(this.#o.minBitrateBps, best.bitrateBps / this.#encoderRatio)),
+    );
+    best = { ...best, bitrateBps: setting };
     const change = Math.abs(best.bitrateBps - encoder.bitrateBps) / encoder.bitrateBps;
     if (encoder.runtimeBitrate) {
       if (change < (this.#o.liveMinChange ?? 0.02)) return undefined;
@@ -148,6 +170,24 @@ export class AdaptiveRate implements RateController {
     });
     this.#current = best.bitrateBps;
     return { bitrateBps: best.bitrateBps };
+  }
+
+  #measureEncoder(encoder: EncoderState, nowMs: number): void {
+    if (encoder.frameBytes === undefined) return;
+    this.#encoded.push({ atMs: nowMs, bytes: encoder.frameBytes });
+    while (this.#encoded.length > 0 && this.#encoded[0]!.atMs < nowMs - 1000) this.#encoded.shift();
+    const first = this.#encoded[0];
+    // Only a full second at one setting says how the encoder meets it.
+    if (first === undefined || first.atMs > nowMs - 950 || this.#lastChangeMs > first.atMs) return;
+    const bits = this.#encoded.reduce((a, e) => a + e.bytes * 8, 0);
+    const ratio = bits / ((nowMs - first.atMs) / 1000) / encoder.bitrateBps;
+    // Compensate undershoot only (overshoot is the controllers' to see as queueing), at most 2×.
+    this.#encoderRatio = 0.8 * this.#encoderRatio + 0.2 * Math.min(1, Math.max(0.5, ratio));
+  }
+
+  /** Encoded bitrate over its target as last measured (1: on target). */
+  get encoderRatio(): number {
+    return this.#encoderRatio;
   }
 
   /** The latest target per followed viewer (for /stats). */

@@ -251,6 +251,7 @@ export class StreamHub implements ViewerHost {
           codec: frame.description.codec,
           encoder: frame.description.encoder,
           runtimeBitrate: pipeline.encoder.runtimeBitrate,
+          frameBytes: frame.data.length,
         },
         now,
       );

@@ -53,6 +53,8 @@ export interface EncoderState {
   readonly encoder: string;
   /** Whether the encoder applies bitrate changes between frames (otherwise each costs a keyframe). */
   readonly runtimeBitrate: boolean;
+  /** Size of the frame just encoded, bytes (what the encoder really produces against its target). */
+  readonly frameBytes?: number;
 }
 
 /**

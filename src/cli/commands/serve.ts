@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import { QuadStreamError } from '../../core/errors.ts';
 import { isCodec, parseBitrateBps, parseSize, type Codec } from '../../core/units.ts';
+import { CONTROLLER_KINDS, type ControllerKind } from '../../core/rate/index.ts';
+import { AdaptiveRate } from '../../stream/adaptive-rate.ts';
+import { defaultBitrates } from '../../stream/bitrate-defaults.ts';
 import { action } from '../run-command.ts';
 
 interface ServeFlags {
@@ -12,6 +15,9 @@ interface ServeFlags {
   port: string;
   host: string;
   bitrate?: string;
+  minBitrate?: string;
+  maxBitrate?: string;
+  abr: string;
   gop?: string;
 }
 
@@ -45,6 +51,13 @@ export function registerServe(program: Command): void {
       'stream only this codec: h264, vp9, av1 or hevc (default: best the browser decodes)',
     )
     .option('--bitrate <rate>', 'target bitrate, e.g. 8M (default: by size and frame rate)')
+    .option('--min-bitrate <rate>', 'adaptive bitrate floor (default: an eighth of the target)')
+    .option('--max-bitrate <rate>', 'adaptive bitrate ceiling (default: 2.5 times the target)')
+    .option(
+      '--abr <controller>',
+      `adaptive bitrate from the viewers' feedback: ${CONTROLLER_KINDS.join(', ')} (off: fixed bitrate)`,
+      'gcc',
+    )
     .option('--gop <frames>', 'a keyframe every N frames as well (default: on demand only)')
     .option('--port <port>', 'TCP port (0: any free port)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
@@ -69,6 +82,26 @@ export function registerServe(program: Command): void {
         const bitrateBps = flags.bitrate === undefined ? undefined : parseBitrateBps(flags.bitrate);
         if (flags.bitrate !== undefined && bitrateBps === undefined)
           throw usage(`--bitrate ${flags.bitrate}: expected a bitrate such as 8M or 2500k`);
+        if (!(CONTROLLER_KINDS as readonly string[]).includes(flags.abr))
+          throw usage(`--abr ${flags.abr}: expected one of ${CONTROLLER_KINDS.join(', ')}`);
+        const rateFlag = (name: string, text: string | undefined): number | undefined => {
+          if (text === undefined) return undefined;
+          const bps = parseBitrateBps(text);
+          if (bps === undefined) throw usage(`${name} ${text}: expected a bitrate such as 8M or 2500k`);
+          return bps;
+        };
+        // Sources of unknown size until opened (files, screens) get the 1080p defaults.
+        const defaults = defaultBitrates(
+          size?.width ?? 1920,
+          size?.height ?? 1080,
+          frameRate[0] / frameRate[1],
+        );
+        const startBps = bitrateBps ?? defaults.bitrateBps;
+        const minBitrateBps = rateFlag('--min-bitrate', flags.minBitrate) ?? Math.round(startBps / 8);
+        const maxBitrateBps = rateFlag('--max-bitrate', flags.maxBitrate) ?? Math.round(startBps * 2.5);
+        if (!(minBitrateBps <= startBps && startBps <= maxBitrateBps))
+          throw usage('--min-bitrate, --bitrate and --max-bitrate must be in increasing order');
+        const abr = flags.abr as ControllerKind;
         const gop = flags.gop === undefined ? undefined : Number(flags.gop);
         if (gop !== undefined && (!Number.isInteger(gop) || gop < 1))
           throw usage(`--gop ${flags.gop}: expected a number of frames`);
@@ -81,8 +114,20 @@ export function registerServe(program: Command): void {
           host: flags.host,
           port,
           ...(codec === undefined ? {} : { codec }),
-          ...(bitrateBps === undefined ? {} : { bitrateBps }),
+          bitrateBps: startBps,
+          minBitrateBps,
+          maxBitrateBps,
           ...(gop === undefined ? {} : { gopFrames: gop }),
+          ...(abr === 'off'
+            ? {}
+            : {
+                rateController: new AdaptiveRate({
+                  kind: abr,
+                  minBitrateBps,
+                  maxBitrateBps,
+                  startBitrateBps: startBps,
+                }),
+              }),
         });
         const codecs = server.codecs.map((c) => `${c.codec} (${c.candidates.map((e) => e.name).join(', ')})`);
         process.stdout.write(

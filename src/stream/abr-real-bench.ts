@@ -1,0 +1,184 @@
+/**
+ * Adaptive bitrate on a real, shaped link: the stream server and a headless Chromium viewer run
+ * inside a network namespace whose loopback is shaped by `tc` (src/netem/netns.ts); the link's
+ * capacity follows a trace of steps while the bench samples, every 250 ms, the encoder's target,
+ * the bitrate actually sent, the per-frame network delay (send → receive, which grows with the
+ * bottleneck queue) and the viewer's decoding. The caller must already be inside the namespace.
+ */
+import { QuadStreamError } from '../core/errors.ts';
+import type { ControllerKind } from '../core/rate/index.ts';
+import { percentileOfSorted } from '../core/stats.ts';
+import type { Codec } from '../core/units.ts';
+import type { ShapedNamespace } from '../netem/netns.ts';
+import { AdaptiveRate, type RateChange } from './adaptive-rate.ts';
+import { HeadlessBrowser } from './headless-browser.ts';
+import { StreamServer } from './server.ts';
+
+/** One step of the capacity trace. */
+export interface LinkStep {
+  /** Seconds from the start of the measurement. */
+  readonly atS: number;
+  readonly rateBps: number;
+  readonly lossPercent?: number;
+}
+
+/** Options of {@link runAbrRealBench}. */
+export interface AbrRealOptions {
+  readonly link: ShapedNamespace;
+  readonly trace: readonly LinkStep[];
+  readonly durationS: number;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  readonly codec: Codec;
+  readonly abr: ControllerKind;
+  readonly startBitrateBps: number;
+  readonly minBitrateBps: number;
+  readonly maxBitrateBps: number;
+  readonly onProgress?: (line: string) => void;
+}
+
+/** One sample of the run. */
+export interface AbrSample {
+  readonly tS: number;
+  readonly capacityBps: number;
+  /** The encoder's target. */
+  readonly targetBps: number;
+  /** Bitrate sent to the viewer over the last second. */
+  readonly sentBps: number;
+  /** Median send → receive delay of the frames received in the last 250 ms, above the run's minimum. */
+  readonly queueMs: number | null;
+  /** Glass-to-glass p95 over the last 5 s. */
+  readonly latencyP95Ms: number | null;
+  readonly framesDecoded: number;
+  /** The estimator's view at the last controller step: loss rate, queuing delay, delay trend, throughput. */
+  readonly estimator: {
+    readonly lossRate: number;
+    readonly queuingDelayMs: number;
+    readonly delayTrendMsPerMs: number;
+    readonly throughputBps: number | null;
+    readonly reason: string;
+  } | null;
+}
+
+/** The whole run. */
+export interface AbrRealReport {
+  readonly options: Omit<AbrRealOptions, 'link' | 'onProgress'>;
+  readonly samples: readonly AbrSample[];
+  readonly changes: readonly RateChange[];
+  /** The longest time without a newly decoded frame, ms. */
+  readonly maxStallMs: number;
+  readonly decodeErrors: number;
+}
+
+const SAMPLE_MS = 250;
+
+/** Runs the bench; see the module comment. */
+export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport> {
+  const say = o.onProgress ?? (() => {});
+  const changes: RateChange[] = [];
+  let lastStep: AbrSample['estimator'] = null;
+  const rate = new AdaptiveRate({
+    kind: o.abr,
+    minBitrateBps: o.minBitrateBps,
+    maxBitrateBps: o.maxBitrateBps,
+    startBitrateBps: o.startBitrateBps,
+    onChange: (c) => changes.push(c),
+    onStep: (_viewer, obs, decision) => {
+      lastStep = {
+        lossRate: obs.lossRate,
+        queuingDelayMs: obs.queuingDelayMs,
+        delayTrendMsPerMs: obs.delayTrendMsPerMs,
+        throughputBps: obs.throughputBps,
+        reason: decision.reason,
+      };
+    },
+  });
+  // Per-frame network delay (send → receive on the server's clock).
+  let recent: number[] = [];
+  let minDelay = Number.POSITIVE_INFINITY;
+  const first = o.trace[0];
+  if (first === undefined) throw new QuadStreamError('config', 'abr.empty-trace', 'the link trace is empty');
+  await o.link.shape({
+    rateBps: first.rateBps,
+    ...(first.lossPercent === undefined ? {} : { lossPercent: first.lossPercent }),
+  });
+  await using server = await StreamServer.start({
+    source: 'test',
+    width: o.width,
+    height: o.height,
+    frameRate: [o.fps, 1],
+    codec: o.codec,
+    host: '127.0.0.1',
+    port: 0,
+    bitrateBps: o.startBitrateBps,
+    minBitrateBps: o.minBitrateBps,
+    maxBitrateBps: o.maxBitrateBps,
+    rateController: rate,
+    onFrameFinished: (_viewer, r) => {
+      if (!Number.isFinite(r.receivedMs) || !Number.isFinite(r.sentMs)) return;
+      const d = r.receivedMs - r.sentMs;
+      minDelay = Math.min(minDelay, d);
+      recent.push(d);
+    },
+  });
+  await using browser = await HeadlessBrowser.launch();
+  await browser.open(`${server.url}?codec=${o.codec}`);
+  const started = Date.now();
+  while ((server.figures().viewers[0]?.framesDecoded ?? 0) === 0) {
+    if (Date.now() - started > 30_000)
+      throw new QuadStreamError('internal', 'bench.no-frames', 'the viewer decoded no frame within 30 s');
+    await sleep(50);
+  }
+  say(`viewer decoding; running the trace for ${o.durationS} s`);
+  const samples: AbrSample[] = [];
+  let step = 0;
+  let lastDecoded = 0;
+  let lastDecodeAt = Date.now();
+  let maxStallMs = 0;
+  const t0 = Date.now();
+  let capacity = first.rateBps;
+  for (;;) {
+    const tS = (Date.now() - t0) / 1000;
+    if (tS >= o.durationS) break;
+    const next = o.trace[step + 1];
+    if (next !== undefined && tS >= next.atS) {
+      step++;
+      capacity = next.rateBps;
+      await o.link.shape({
+        rateBps: next.rateBps,
+        ...(next.lossPercent === undefined ? {} : { lossPercent: next.lossPercent }),
+      });
+      say(
+        `t=${tS.toFixed(1)} s: link ${(next.rateBps / 1e6).toFixed(1)} Mbit/s${next.lossPercent ? `, ${next.lossPercent}% loss` : ''}`,
+      );
+    }
+    const f = server.figures();
+    const v = f.viewers[0];
+    const delays = recent.sort((a, b) => a - b);
+    recent = [];
+    if (v !== undefined && v.framesDecoded > lastDecoded) {
+      lastDecoded = v.framesDecoded;
+      lastDecodeAt = Date.now();
+    }
+    maxStallMs = Math.max(maxStallMs, Date.now() - lastDecodeAt);
+    samples.push({
+      tS,
+      capacityBps: capacity,
+      targetBps: f.stream?.bitrateBps ?? Number.NaN,
+      sentBps: v?.bitrateBps ?? 0,
+      queueMs: delays.length === 0 ? null : percentileOfSorted(delays, 50) - minDelay,
+      latencyP95Ms: v?.latencyMs?.p95 ?? null,
+      framesDecoded: v?.framesDecoded ?? 0,
+      estimator: lastStep,
+    });
+    await sleep(SAMPLE_MS);
+  }
+  const v = server.figures().viewers[0];
+  const { link: _l, onProgress: _p, ...options } = o;
+  return { options, samples, changes, maxStallMs, decodeErrors: v?.drops.discarded ?? 0 };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
