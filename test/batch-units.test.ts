@@ -55,6 +55,7 @@ test('worker sizing: cores, memory per megapixel, segments, and --workers', () =
     threadsPerWorker: 2,
     reason: '--workers 3',
   });
+  assert.equal(sizeWorkers({ ...base, requestedThreads: 4 }).threadsPerWorker, 4);
 });
 
 test('progress: totals, per-worker rates over a rolling window, and the ETA', () => {
@@ -126,10 +127,11 @@ test('encoder settings: preset, crf, keyframe interval, global headers, and the 
     preset: 'medium',
     'forced-idr': '1',
     crf: '21',
+    'x264-params': 'stitchable=1',
   });
   assert.equal(
     ffmpegArgs(o),
-    '-c:v libx264 -pix_fmt yuv420p -g 125 -threads 2 -preset medium -forced-idr 1 -crf 21',
+    '-c:v libx264 -pix_fmt yuv420p -g 125 -threads 2 -preset medium -forced-idr 1 -crf 21 -x264-params stitchable=1',
   );
   const vp9 = ffmpegOptions(segmentSettings(video, { codec: 'vp9', preset: 'fast', crf: 40 }, 1));
   assert.equal(vp9['b:v'], '0', 'VP9 constant quality needs b:v 0');

@@ -46,6 +46,8 @@ export interface EncodeFileRequest extends EncodeChoices {
   readonly output: string;
   /** `--workers`; default from cores, memory and the encoder. */
   readonly workers?: number;
+  /** `--threads`: encoder (and decoder) threads per worker; default cores ÷ workers. */
+  readonly threads?: number;
   /** Work folder; default `.<output name>.quadstream` next to the output. */
   readonly workDir?: string;
   /** Measure PSNR and SSIM against the input. */
@@ -170,14 +172,14 @@ export async function encodeFile(
       width: video.width,
       height: video.height,
       ...(request.workers === undefined ? {} : { requested: request.workers }),
+      ...(request.threads === undefined ? {} : { requestedThreads: request.threads }),
     };
+    // (Only when the maximum is not the caller's own: an explicit maximum is used as given.)
     const planOptions = {
       ...request.plan,
-      maxSeconds: balancedMaxSeconds(
-        endTimeS,
-        sizeWorkers({ ...machine, segments: Infinity }).workers,
-        request.plan,
-      ),
+      maxSeconds:
+        request.plan?.maxSeconds ??
+        balancedMaxSeconds(endTimeS, sizeWorkers({ ...machine, segments: Infinity }).workers, request.plan),
     };
     const plan = planSegments({ frameTimesS: times, scores: analysis.frames.scores, endTimeS }, planOptions);
     const sizing = sizeWorkers({ ...machine, segments: plan.length });

@@ -5,7 +5,6 @@
  */
 import type { Codec } from '../core/units.ts';
 
-/** Preset names accepted by `--preset`. */
 /**
  * x264 writes headers that do not depend on the rate control (its `stitchable` option), so
  * segments encoded at different CRFs (`--target-vmaf`) or bitrates share one set of headers and
@@ -13,6 +12,7 @@ import type { Codec } from '../core/units.ts';
  */
 const STITCHABLE = { 'x264-params': 'stitchable=1' } as const;
 
+/** Preset names accepted by `--preset`. */
 export const PRESET_NAMES = ['fast', 'balanced', 'quality', '4k'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 

@@ -27,6 +27,8 @@ export interface WorkerSizingInput {
   readonly segments: number;
   /** `--workers`, if given. */
   readonly requested?: number;
+  /** `--threads` (encoder threads per worker), if given. */
+  readonly requestedThreads?: number;
 }
 
 /** The decision, with the reason in words for the report. */
@@ -43,13 +45,13 @@ export function sizeWorkers(input: WorkerSizingInput): WorkerSizing {
   const perWorker = mem.baseBytes + (mem.bytesPerMegapixel * input.width * input.height) / 1e6;
   const byMemory = Math.max(1, Math.floor((0.75 * input.freeMemoryBytes) / perWorker));
   const segments = Math.max(1, input.segments);
+  const threads = (workers: number): number =>
+    input.requestedThreads !== undefined
+      ? Math.max(1, Math.floor(input.requestedThreads))
+      : Math.max(1, Math.floor(cores / workers));
   if (input.requested !== undefined) {
     const workers = Math.max(1, Math.floor(input.requested));
-    return {
-      workers,
-      threadsPerWorker: Math.max(1, Math.floor(cores / workers)),
-      reason: `--workers ${workers}`,
-    };
+    return { workers, threadsPerWorker: threads(workers), reason: `--workers ${workers}` };
   }
   const workers = Math.min(cores, byMemory, segments);
   const limit =
@@ -58,9 +60,5 @@ export function sizeWorkers(input: WorkerSizingInput): WorkerSizing {
       : workers === byMemory && byMemory < cores
         ? `memory (${(perWorker / 1e6).toFixed(0)} MB per worker)`
         : `${cores} cores`;
-  return {
-    workers,
-    threadsPerWorker: Math.max(1, Math.floor(cores / workers)),
-    reason: `limited by ${limit}`,
-  };
+  return { workers, threadsPerWorker: threads(workers), reason: `limited by ${limit}` };
 }

@@ -26,6 +26,7 @@ const flagsSchema = z
     codec: z.enum(CODECS).default('h264'),
     preset: z.enum(PRESET_NAMES).default('balanced'),
     workers: z.coerce.number().int().min(1).max(256).optional(),
+    threads: z.coerce.number().int().min(1).max(256).optional(),
     crf: z.coerce.number().min(0).max(63).optional(),
     bitrate: z.string().optional(),
     targetVmaf: z.coerce.number().min(1).max(100).optional(),
@@ -61,6 +62,7 @@ export function registerEncode(program: Command): void {
     .option('--codec <codec>', `video codec: ${CODECS.join(', ')}`, 'h264')
     .option('--preset <name>', `speed/quality preset: ${PRESET_NAMES.join(', ')}`, 'balanced')
     .option('--workers <n>', 'parallel segment workers (default: from cores, memory and encoder)')
+    .option('--threads <n>', 'encoder threads per worker (default: cores ÷ workers)')
     .option('--crf <n>', 'constant quality (lower is better); default from the preset')
     .option('--bitrate <rate>', 'average bitrate, e.g. 4M; busier segments get more, calmer ones less')
     .option('--target-vmaf <score>', "search each segment's CRF so its VMAF reaches this score (e.g. 93)")
@@ -73,9 +75,12 @@ export function registerEncode(program: Command): void {
       'work folder for segments and the resume journal (default: next to the output)',
     )
     .option('--keep-work', 'keep the work folder after success')
-    .option('--min-segment <seconds>', 'shortest segment', '1')
-    .option('--max-segment <seconds>', 'longest segment; longer scenes are split', '10')
-    .option('--scene-threshold <score>', 'scene-change score (0-100) that starts a new segment', '10')
+    .option('--min-segment <seconds>', 'shortest segment (default 1)')
+    .option(
+      '--max-segment <seconds>',
+      'longest segment; longer scenes are split (default 10, lowered for short videos to give each worker 3 segments)',
+    )
+    .option('--scene-threshold <score>', 'scene-change score (0-100) that starts a new segment (default 10)')
     .action(
       action(async (input: string, raw: Flags) => {
         const flags = parseFlags(raw);
@@ -139,6 +144,7 @@ function requestOf(input: string, flags: ParsedFlags): EncodeFileRequest {
     ...(flags.crf === undefined ? {} : { crf: flags.crf }),
     ...(bitrateBps === undefined ? {} : { bitrateBps }),
     ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+    ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     ...(flags.workDir === undefined ? {} : { workDir: flags.workDir }),
     metrics: flags.metrics === true,
     keepWork: flags.keepWork === true,
