@@ -39,20 +39,21 @@ test('worker sizing: cores, memory per megapixel, segments, and --workers', () =
     height: 1080,
     segments: 40,
   };
-  assert.deepEqual(sizeWorkers(base), { workers: 8, threadsPerWorker: 1, reason: 'limited by 8 cores' });
+  // 1.5 encoder threads per core in all: 12 threads over 8 workers, rounded up.
+  assert.deepEqual(sizeWorkers(base), { workers: 8, threadsPerWorker: 2, reason: 'limited by 8 cores' });
   // SVT-AV1 at 4K: 300 MB + 500 MB × 8.3 MP ≈ 4.4 GB per worker; 75% of 8 GB fits one.
   const svt = sizeWorkers({ ...base, encoder: 'libsvtav1', width: 3840, height: 2160, freeMemoryBytes: 8e9 });
   assert.equal(svt.workers, 1);
-  assert.equal(svt.threadsPerWorker, 8);
+  assert.equal(svt.threadsPerWorker, 12);
   assert.match(svt.reason, /memory \(4447 MB per worker\)/);
   assert.deepEqual(sizeWorkers({ ...base, segments: 3 }), {
     workers: 3,
-    threadsPerWorker: 2,
+    threadsPerWorker: 4,
     reason: 'limited by 3 segments',
   });
   assert.deepEqual(sizeWorkers({ ...base, requested: 3 }), {
     workers: 3,
-    threadsPerWorker: 2,
+    threadsPerWorker: 4,
     reason: '--workers 3',
   });
   assert.equal(sizeWorkers({ ...base, requestedThreads: 4 }).threadsPerWorker, 4);

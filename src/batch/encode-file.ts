@@ -46,7 +46,7 @@ export interface EncodeFileRequest extends EncodeChoices {
   readonly output: string;
   /** `--workers`; default from cores, memory and the encoder. */
   readonly workers?: number;
-  /** `--threads`: encoder (and decoder) threads per worker; default cores ÷ workers. */
+  /** `--threads`: encoder (and decoder) threads per worker; default 1.5 × cores ÷ workers, rounded up. */
   readonly threads?: number;
   /** Work folder; default `.<output name>.quadstream` next to the output. */
   readonly workDir?: string;

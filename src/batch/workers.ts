@@ -4,8 +4,10 @@
  *
  * Rule: one worker per core, but no more workers than fit in 75% of the free memory (each needs
  * about `baseBytes + bytesPerMegapixel × megapixels`, measured per encoder), and no more than there
- * are segments. Each worker's encoder gets the cores divided by the workers (at least one thread),
- * so segment parallelism replaces the encoder's own frame threading rather than competing with it.
+ * are segments. The encoders together get 1.5 threads per core, split across the workers (at least
+ * one each, rounded up): the ratio encoders such as x264 pick for themselves, so that a thread
+ * waiting on its neighbour (lookahead, the worker decoding its next frame) leaves the core to
+ * another; segment parallelism does the rest instead of frame threading alone.
  */
 
 /** Memory one encoder instance (plus its decoder and queues) needs, by encoder name. */
@@ -16,6 +18,9 @@ const MEMORY: Record<string, { readonly baseBytes: number; readonly bytesPerMega
   'libvpx-vp9': { baseBytes: 100e6, bytesPerMegapixel: 150e6 },
 };
 const DEFAULT_MEMORY = { baseBytes: 200e6, bytesPerMegapixel: 300e6 };
+
+/** Encoder threads per core, all workers together. */
+export const THREADS_PER_CORE = 1.5;
 
 /** The machine and the job. */
 export interface WorkerSizingInput {
@@ -48,7 +53,7 @@ export function sizeWorkers(input: WorkerSizingInput): WorkerSizing {
   const threads = (workers: number): number =>
     input.requestedThreads !== undefined
       ? Math.max(1, Math.floor(input.requestedThreads))
-      : Math.max(1, Math.floor(cores / workers));
+      : Math.max(1, Math.ceil((THREADS_PER_CORE * cores) / workers));
   if (input.requested !== undefined) {
     const workers = Math.max(1, Math.floor(input.requested));
     return { workers, threadsPerWorker: threads(workers), reason: `--workers ${workers}` };

@@ -62,7 +62,7 @@ export function registerEncode(program: Command): void {
     .option('--codec <codec>', `video codec: ${CODECS.join(', ')}`, 'h264')
     .option('--preset <name>', `speed/quality preset: ${PRESET_NAMES.join(', ')}`, 'balanced')
     .option('--workers <n>', 'parallel segment workers (default: from cores, memory and encoder)')
-    .option('--threads <n>', 'encoder threads per worker (default: cores ÷ workers)')
+    .option('--threads <n>', 'encoder threads per worker (default: 1.5 × cores ÷ workers, rounded up)')
     .option('--crf <n>', 'constant quality (lower is better); default from the preset')
     .option('--bitrate <rate>', 'average bitrate, e.g. 4M; busier segments get more, calmer ones less')
     .option('--target-vmaf <score>', "search each segment's CRF so its VMAF reaches this score (e.g. 93)")
