@@ -73,6 +73,29 @@ interface Track {
   lastWire: number | null;
   lastUnwrapped: number;
   target: { bitrateBps: number; reason: RateReason } | null;
+  /** Receive time of the previous frame (server clock), for link-rate samples. */
+  lastReceivedMs: number | null;
+  /** Recent per-frame link-rate samples, bits per second. */
+  linkSamples: number[];
+}
+
+/** Link-rate samples kept per viewer (about a second at 30 fps). */
+const LINK_SAMPLES = 30;
+
+/**
+ * One frame's link-rate sample: its bits over the time the link spent delivering it — from when
+ * it was sent, or from when the previous frame finished arriving if that was later (the link was
+ * busy until then). On a path with little propagation delay this is the bottleneck's rate.
+ */
+export function linkRateSample(
+  bytes: number,
+  sentMs: number,
+  receivedMs: number,
+  previousReceivedMs: number | null,
+): number | null {
+  const busyFrom = previousReceivedMs === null ? sentMs : Math.max(sentMs, previousReceivedMs);
+  const spanMs = receivedMs - busyFrom;
+  return spanMs > 0.5 ? (bytes * 8 * 1000) / spanMs : null;
 }
 
 /** Adaptive bitrate for the stream hub. */
@@ -81,9 +104,9 @@ export class AdaptiveRate implements RateController {
   readonly #tracks = new Map<number, Track>();
   #lastChangeMs = Number.NEGATIVE_INFINITY;
   #current: number;
-  /** Encoded frames of the last second: time and bytes. */
-  readonly #encoded: { atMs: number; bytes: number }[] = [];
-  /** Encoded bitrate over its target, measured over a second without a change; 1 until known. */
+  /** Encoded frames of the last two seconds: time, bytes, and the bits the target asked for. */
+  readonly #encoded: { atMs: number; bytes: number; askedBits: number }[] = [];
+  /** Encoded bits over the bits the target asked for, over the last two seconds; 1 until known. */
   #encoderRatio = 1;
 
   constructor(options: AdaptiveRateOptions) {
@@ -101,6 +124,8 @@ export class AdaptiveRate implements RateController {
       lastWire: null,
       lastUnwrapped: 0,
       target: null,
+      lastReceivedMs: null,
+      linkSamples: [],
     });
   }
 
@@ -112,12 +137,24 @@ export class AdaptiveRate implements RateController {
     const t = this.#tracks.get(sample.viewerId);
     if (t === undefined) return;
     const seq = this.#unwrap(t, sample.sequence);
+    const rate = linkRateSample(sample.bytes, sample.sentMs, sample.receivedMs, t.lastReceivedMs);
+    t.lastReceivedMs = Math.max(t.lastReceivedMs ?? sample.receivedMs, sample.receivedMs);
+    if (rate !== null) {
+      t.linkSamples.push(rate);
+      if (t.linkSamples.length > LINK_SAMPLES) t.linkSamples.shift();
+    }
+    // A frame arrives whole: its arrival includes its own transmission at the link's rate. On
+    // slow links that is tens of milliseconds per frame and would read as queueing, so take it
+    // out (the median link-rate sample is robust to the player's receive-time jitter).
+    const linkBps = median(t.linkSamples);
+    const txMs = linkBps === null ? 0 : (sample.bytes * 8 * 1000) / linkBps;
+    const receiveTimeMs = Math.max(sample.sentMs, sample.receivedMs - txMs);
     // The hub reports a frame once the viewer has it; its send record goes in first so the
     // estimator sees the frame as sent, then delivered.
     t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
     t.estimator = estimatorOnFeedback(
       t.estimator,
-      { seq, sendTimeMs: sample.sentMs, receiveTimeMs: sample.receivedMs, sizeBytes: sample.bytes },
+      { seq, sendTimeMs: sample.sentMs, receiveTimeMs, sizeBytes: sample.bytes },
       nowMs,
     );
   }
@@ -174,15 +211,23 @@ export class AdaptiveRate implements RateController {
 
   #measureEncoder(encoder: EncoderState, nowMs: number): void {
     if (encoder.frameBytes === undefined) return;
-    this.#encoded.push({ atMs: nowMs, bytes: encoder.frameBytes });
-    while (this.#encoded.length > 0 && this.#encoded[0]!.atMs < nowMs - 1000) this.#encoded.shift();
+    const prev = this.#encoded.at(-1);
+    // What the encoder was asked for over this frame's interval, against what it made.
+    const intervalMs = prev === undefined ? 0 : Math.min(200, nowMs - prev.atMs);
+    this.#encoded.push({
+      atMs: nowMs,
+      bytes: encoder.frameBytes,
+      askedBits: (encoder.bitrateBps * intervalMs) / 1000,
+    });
+    while (this.#encoded.length > 0 && this.#encoded[0]!.atMs < nowMs - 2000) this.#encoded.shift();
     const first = this.#encoded[0];
-    // Only a full second at one setting says how the encoder meets it.
-    if (first === undefined || first.atMs > nowMs - 950 || this.#lastChangeMs > first.atMs) return;
-    const bits = this.#encoded.reduce((a, e) => a + e.bytes * 8, 0);
-    const ratio = bits / ((nowMs - first.atMs) / 1000) / encoder.bitrateBps;
+    if (first === undefined || first.atMs > nowMs - 1000) return;
+    // Skip the first frame's bytes: its interval is not in the window.
+    const made = this.#encoded.slice(1).reduce((a, e) => a + e.bytes * 8, 0);
+    const asked = this.#encoded.slice(1).reduce((a, e) => a + e.askedBits, 0);
+    if (asked <= 0) return;
     // Compensate undershoot only (overshoot is the controllers' to see as queueing), at most 2×.
-    this.#encoderRatio = 0.8 * this.#encoderRatio + 0.2 * Math.min(1, Math.max(0.5, ratio));
+    this.#encoderRatio = Math.min(1, Math.max(0.5, made / asked));
   }
 
   /** Encoded bitrate over its target as last measured (1: on target). */
@@ -218,4 +263,10 @@ export class AdaptiveRate implements RateController {
     }
     return unwrapped;
   }
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length < 5) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
