@@ -4,14 +4,13 @@
  * implementation (src/quality/vmaf).
  */
 import { QuadStreamError } from '../core/errors.ts';
-import { FILTER_METRICS, type FilterFrameScores, type FilterMetric } from './ffmpeg-metrics.ts';
+import type { FilterFrameScores, FilterMetric } from './ffmpeg-metrics.ts';
+import type { CompareMetric } from './metric-names.ts';
 import { compareWithFilters, describeSides } from './filter-compare.ts';
 import { pool, type Pooled } from './pooling.ts';
 import { scoreVmaf } from './vmaf/index.ts';
 
-/** Every metric `compare` can compute. */
-export const COMPARE_METRICS = [...FILTER_METRICS, 'vmaf'] as const;
-export type CompareMetric = (typeof COMPARE_METRICS)[number];
+export { COMPARE_METRICS, type CompareMetric } from './metric-names.ts';
 
 /** Options for {@link compareVideos}. */
 export interface CompareOptions {

@@ -1,13 +1,8 @@
 /** `quadstream compare REFERENCE DISTORTED`: PSNR, SSIM, XPSNR and VMAF, per frame and pooled. */
 import type { Command } from 'commander';
 import { QuadStreamError } from '../../core/errors.ts';
-import {
-  COMPARE_METRICS,
-  compareVideos,
-  type CompareMetric,
-  type Comparison,
-} from '../../quality/compare.ts';
-import { comparisonCsv, comparisonSvg } from '../../quality/compare-output.ts';
+import type { Comparison } from '../../quality/compare.ts';
+import { COMPARE_METRICS, type CompareMetric } from '../../quality/metric-names.ts';
 import { writeFileAtomic } from '../atomic-write.ts';
 import { action, printJson } from '../run-command.ts';
 
@@ -84,6 +79,9 @@ export function registerCompare(program: Command): void {
     .action(
       action(async (reference: string, distorted: string, flags: CompareFlags) => {
         const metrics = parseMetrics(flags.metrics);
+        // Loaded on use: the VMAF kernels compile when their module is imported.
+        const { compareVideos } = await import('../../quality/compare.ts');
+        const { comparisonCsv, comparisonSvg } = await import('../../quality/compare-output.ts');
         const threads = positiveInt('--threads', flags.threads);
         const subsample = positiveInt('--subsample', flags.subsample);
         const result = await compareVideos(reference, distorted, {
