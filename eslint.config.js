@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'web/dist/**', 'tmp/**', '.tmp-*'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
