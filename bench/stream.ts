@@ -22,6 +22,7 @@ const { values } = parseArgs({
     renderer: { type: 'string', default: '2d' },
     viewer: { type: 'string', default: 'chromium' },
     canvas: { type: 'string', default: 'window' },
+    threads: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,6 +41,7 @@ for (const spec of values.configs.split(',')) {
     warmupSeconds: Number(values.warmup),
     renderer: values.renderer === 'webgl' || values.renderer === 'bitmap' ? values.renderer : '2d',
     canvas: values.canvas === 'frame' ? 'frame' : 'window',
+    ...(values.threads === undefined ? {} : { encoderThreads: Number(values.threads) }),
     viewer: values.viewer === 'sink' ? 'sink' : 'chromium',
     onProgress: (line) => process.stderr.write(`[${spec}] ${line}\n`),
   });

@@ -35,6 +35,7 @@ export interface HubOptions {
   readonly minBitrateBps?: number;
   readonly maxBitrateBps?: number;
   readonly gopFrames?: number;
+  readonly encoderThreads?: number;
   /** Codecs the server can encode, in the server's order of preference. */
   readonly codecs: readonly CodecPlan[];
   readonly limits: ViewerLimits;
@@ -218,6 +219,7 @@ export class StreamHub implements ViewerHost {
       ...(o.minBitrateBps === undefined ? {} : { minBitrateBps: o.minBitrateBps }),
       ...(o.maxBitrateBps === undefined ? {} : { maxBitrateBps: o.maxBitrateBps }),
       ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
+      ...(o.encoderThreads === undefined ? {} : { encoderThreads: o.encoderThreads }),
       onFrame: (f) => this.#broadcast(f),
       onError: (error) => this.#onPipelineError(error),
       ...(o.onSessionEvent === undefined ? {} : { onEvent: o.onSessionEvent }),

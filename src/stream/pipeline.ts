@@ -38,6 +38,8 @@ export interface PipelineOptions {
   readonly maxBitrateBps?: number;
   /** Keyframe interval in frames; default: keyframes only on demand. */
   readonly gopFrames?: number;
+  /** Encoder threads (default: the encoder's own choice, all cores for x264). */
+  readonly encoderThreads?: number;
   /** Each encoded frame, in order. Called synchronously from the encode loop; must not throw. */
   readonly onFrame: (frame: EncodedFrame) => void;
   /** A fatal failure of the pipeline (it has stopped). */
@@ -315,7 +317,10 @@ export class LivePipeline {
 
 /** The encoder settings of a live pipeline: low latency, CBR at the target, keyframes on demand. */
 export function liveEncodeIntent(
-  o: Pick<PipelineOptions, 'width' | 'height' | 'frameRate' | 'bitrateBps' | 'gopFrames' | 'candidates'>,
+  o: Pick<
+    PipelineOptions,
+    'width' | 'height' | 'frameRate' | 'bitrateBps' | 'gopFrames' | 'candidates' | 'encoderThreads'
+  >,
 ): EncodeIntent {
   return {
     width: o.width,
@@ -324,6 +329,7 @@ export function liveEncodeIntent(
     bitrateBps: o.bitrateBps,
     lowLatency: true,
     ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
+    ...(o.encoderThreads === undefined ? {} : { threads: o.encoderThreads }),
     ...svtAv1Workaround(o),
   };
 }

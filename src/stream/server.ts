@@ -47,6 +47,8 @@ export interface StreamServerOptions {
   readonly maxBitrateBps?: number;
   /** Periodic keyframes every N frames (default: on demand only). */
   readonly gopFrames?: number;
+  /** Encoder threads (default: the encoder's choice). */
+  readonly encoderThreads?: number;
   /** Default `127.0.0.1`. */
   readonly host?: string;
   /** Default 8080; 0 picks a free port. */
@@ -123,6 +125,7 @@ export class StreamServer implements AsyncDisposable {
         frameRate: rate,
         ...bounds,
         ...(o.gopFrames === undefined ? {} : { gopFrames: o.gopFrames }),
+        ...(o.encoderThreads === undefined ? {} : { encoderThreads: o.encoderThreads }),
         codecs,
         limits: { ...DEFAULT_VIEWER_LIMITS, maxMessageBytes: MAX_CLIENT_MESSAGE_BYTES, ...o.limits },
         idleStopMs: o.idleStopMs ?? 2000,

@@ -40,6 +40,8 @@ export interface StreamBenchOptions {
   /** Encode time spent on the baseline, seconds (default: the window's length, at most 10). */
   readonly baselineSeconds?: number;
   readonly bitrateBps?: number;
+  /** Encoder threads, for the baseline and the pipeline alike (default: the encoder's choice). */
+  readonly encoderThreads?: number;
   readonly renderer?: '2d' | 'webgl' | 'bitmap';
   /** The player's canvas at its size in the window (default) or at the frame's size. */
   readonly canvas?: 'frame' | 'window';
@@ -67,6 +69,8 @@ export interface StreamBenchReport {
     readonly durationSeconds: number;
     readonly renderer: string;
     readonly canvas: 'frame' | 'window';
+    /** Encoder threads asked for; `null`: the encoder's choice. */
+    readonly encoderThreads: number | null;
     readonly viewer: 'chromium' | 'sink';
   };
   readonly machine: {
@@ -118,7 +122,14 @@ async function baseline(
   bitrateBps: number,
 ): Promise<{ frames: number; fps: number; encodeMs: StageFigures; encoder: string }> {
   const frameRate = [Math.round(o.fps * 1000), 1000] as const;
-  const intent = liveEncodeIntent({ width: o.width, height: o.height, frameRate, bitrateBps, candidates });
+  const intent = liveEncodeIntent({
+    width: o.width,
+    height: o.height,
+    frameRate,
+    bitrateBps,
+    candidates,
+    ...(o.encoderThreads === undefined ? {} : { encoderThreads: o.encoderThreads }),
+  });
   using session = await EncoderSession.open({ candidates, intent, inputPixelFormat: 'yuv420p' });
   const budgetMs = (o.baselineSeconds ?? Math.min(10, o.durationSeconds)) * 1000;
   const warmup = 10;
@@ -189,6 +200,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
     frameRate: [Math.round(o.fps * 1000), 1000],
     codec: o.codec,
     bitrateBps,
+    ...(o.encoderThreads === undefined ? {} : { encoderThreads: o.encoderThreads }),
     port: 0,
     onFrameFinished: (_viewer, record) => {
       const atMs = wallClockMs();
@@ -261,6 +273,7 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         durationSeconds: round(seconds),
         renderer: viewerKind === 'chromium' ? renderer : 'none',
         canvas: o.canvas ?? 'window',
+        encoderThreads: o.encoderThreads ?? null,
         viewer: viewerKind,
       },
       machine: { cpus: cpus().length, loadBefore, loadAfter },

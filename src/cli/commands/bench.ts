@@ -18,6 +18,7 @@ interface StreamFlags {
   renderer: string;
   canvas: string;
   viewer: string;
+  threads?: string;
   json?: boolean;
 }
 
@@ -35,7 +36,7 @@ export function formatStreamBench(r: StreamBenchReport): string {
   const s = r.stream;
   const lat = s.latencyMs;
   return [
-    `bench stream: ${c.width}x${c.height}@${c.fps} ${c.codec} (${c.encoder}, ${formatBitrate(c.bitrateBps)}), ` +
+    `bench stream: ${c.width}x${c.height}@${c.fps} ${c.codec} (${c.encoder}${c.encoderThreads === null ? '' : `, ${c.encoderThreads} threads`}, ${formatBitrate(c.bitrateBps)}), ` +
       `${c.durationSeconds} s measured, viewer ${c.viewer === 'sink' ? 'receive-only (no decoding)' : `Chromium, ${c.renderer} renderer, ${c.canvas}-sized canvas`}; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
     `  raw encoder alone    ${r.baseline.fps.toFixed(1)} fps (encode p50 ${r.baseline.encodeMs?.p50.toFixed(1) ?? '–'} ms, ${r.baseline.frames} frames)`,
     `  pipeline encoded     ${s.encodedFps.toFixed(1)} fps = ${r.ratio.encodedToBaseline.toFixed(3)} × raw (captured ${s.capturedFps.toFixed(1)}, skipped at source ${s.skippedAtSource}, replaced before the encoder ${s.droppedBeforeEncoder})`,
@@ -66,9 +67,10 @@ export function registerBench(program: Command): Command {
     .option('--renderer <kind>', 'how the player paints: 2d, webgl, or bitmap (RGB made in the worker)', '2d')
     .option(
       '--canvas <size>',
-      'the player’s canvas at the frame’s size (frame) or its size on screen (window)',
-      'frame',
+      'the player’s canvas at its size on screen (window) or at the frame’s size (frame)',
+      'window',
     )
+    .option('--threads <n>', 'encoder threads (default: the encoder’s choice)')
     .option('--viewer <kind>', 'chromium, or sink: a Node viewer that receives without decoding', 'chromium')
     .option('--json', 'the report as JSON on the last line of stdout')
     .action(
@@ -88,6 +90,9 @@ export function registerBench(program: Command): Command {
           throw usage(`--renderer ${flags.renderer}: expected 2d, webgl or bitmap`);
         if (flags.canvas !== 'frame' && flags.canvas !== 'window')
           throw usage(`--canvas ${flags.canvas}: expected frame or window`);
+        const threads = flags.threads === undefined ? undefined : Number(flags.threads);
+        if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 64))
+          throw usage(`--threads ${flags.threads}: expected a number of threads`);
         if (flags.viewer !== 'chromium' && flags.viewer !== 'sink')
           throw usage(`--viewer ${flags.viewer}: expected chromium or sink`);
         // Loaded on use: the browser driver is not needed by other commands.
@@ -102,6 +107,7 @@ export function registerBench(program: Command): Command {
           renderer: flags.renderer,
           canvas: flags.canvas,
           viewer: flags.viewer,
+          ...(threads === undefined ? {} : { encoderThreads: threads }),
           onProgress: (line) => process.stderr.write(`${line}\n`),
         });
         if (flags.json === true) printJson(report);
