@@ -8,6 +8,9 @@ import { openInput, videoStreamOf } from '../src/media/input.ts';
 import { MediaWriter } from '../src/media/mux.ts';
 import { readPackets } from '../src/media/read-packets.ts';
 import { VideoDecoder, type DecodedFrame } from '../src/media/video-decoder.ts';
+import { decodedFrames } from '../src/media/frames.ts';
+import { VideoEncoder } from '../src/media/video-encoder.ts';
+import { VideoFileWriter } from '../src/media/video-writer.ts';
 import { MEDIA } from './helpers/batch-clips.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -107,4 +110,42 @@ test('full-range colour (a yuvj420p input) stays full range, unconverted, in the
   assert.equal(b.range, 2, 'bitstream says full range');
   // The first frame is bright (mean luma about 204): squeezed into 16–235 it would drop to about 191.
   assert.ok(Math.abs(a.meanY - b.meanY) < 1, `mean luma ${a.meanY.toFixed(2)} → ${b.meanY.toFixed(2)}`);
+});
+
+test('10-bit input is encoded as 10-bit (x264 and SVT-AV1)', async () => {
+  const input = join(dir.path, 'ten-bit.mkv');
+  {
+    using encoder = await VideoEncoder.open({
+      encoder: 'libx265',
+      width: 320,
+      height: 180,
+      pixelFormat: 'yuv420p10le',
+      frameRate: [25, 1],
+      gopFrames: 25,
+      globalHeader: true,
+      options: { preset: 'ultrafast', crf: '23', 'x265-params': 'log-level=error' },
+    });
+    await using writer = await VideoFileWriter.open(input, encoder.context);
+    let i = 0;
+    for await (const frame of decodedFrames('lavfi:testsrc2=size=320x180:rate=25', {
+      pixelFormat: 'yuv420p10le',
+      maxFrames: 40,
+    })) {
+      frame.pts = BigInt(i);
+      for (const p of await encoder.encode(frame, i === 0)) await writer.write(p);
+      i++;
+    }
+    for (const p of await encoder.encode(null)) await writer.write(p);
+    await writer.finish();
+  }
+  assert.equal((await analyzeMedia(input)).video.bitDepth, 10);
+  for (const codec of ['h264', 'av1'] as const) {
+    const output = join(dir.path, `ten-bit-${codec}.mkv`);
+    const report = await encodeFile({ input, output, codec, preset: 'fast', workers: 1 });
+    assert.equal(report.encoder.options['pix_fmt'], 'yuv420p10le');
+    const out = await analyzeMedia(output);
+    assert.equal(out.video.codec, codec);
+    assert.equal(out.video.bitDepth, 10, `${codec} output is ${out.video.pixelFormat}`);
+    assert.equal(out.video.frames, 40);
+  }
 });
