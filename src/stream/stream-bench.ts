@@ -79,7 +79,13 @@ export interface StreamBenchReport {
     readonly loadAfter: readonly number[];
   };
   /** The encoder alone on the same content. */
-  readonly baseline: { readonly frames: number; readonly fps: number; readonly encodeMs: StageFigures };
+  readonly baseline: {
+    readonly frames: number;
+    readonly fps: number;
+    readonly encodeMs: StageFigures;
+    /** CPU time (all threads) spent in encode calls per frame, milliseconds. */
+    readonly cpuMsPerFrame: number;
+  };
   readonly stream: {
     readonly capturedFps: number;
     readonly encodedFps: number;
@@ -108,8 +114,16 @@ export interface StreamBenchReport {
     readonly notRendered: number;
     readonly decoderErrors: number;
   };
-  /** CPU used during the window, in percent of one core (100 = one core busy). */
-  readonly cpu: { readonly server: number | null; readonly browser: number | null };
+  /**
+   * CPU used during the window, in percent of one core (100 = one core busy), and per frame:
+   * the server's per encoded frame, the browser's per decoded frame (milliseconds).
+   */
+  readonly cpu: {
+    readonly server: number | null;
+    readonly browser: number | null;
+    readonly serverMsPerFrame: number | null;
+    readonly browserMsPerFrame: number | null;
+  };
   /** Pipeline figures relative to the raw encoder's. */
   readonly ratio: { readonly encodedToBaseline: number; readonly deliveredToBaseline: number };
 }
@@ -120,7 +134,7 @@ async function baseline(
   o: StreamBenchOptions,
   candidates: Parameters<typeof liveEncodeIntent>[0]['candidates'],
   bitrateBps: number,
-): Promise<{ frames: number; fps: number; encodeMs: StageFigures; encoder: string }> {
+): Promise<{ frames: number; fps: number; encodeMs: StageFigures; cpuMsPerFrame: number; encoder: string }> {
   const frameRate = [Math.round(o.fps * 1000), 1000] as const;
   const intent = liveEncodeIntent({
     width: o.width,
@@ -136,6 +150,7 @@ async function baseline(
   const times: number[] = [];
   let i = 0;
   let spentMs = 0;
+  let cpuUs = 0;
   await using demuxer = await openInput(
     `lavfi:${testPatternGraph(o.width, o.height, frameRate[0], frameRate[1])}`,
   );
@@ -148,11 +163,14 @@ async function baseline(
       burnIn(yuvPlanesOf(frame), i, wallClockMs());
       frame.pts = BigInt(i);
       const t = performance.now();
+      const cpu0 = process.cpuUsage();
       await session.encode(frame);
+      const cpu = process.cpuUsage(cpu0);
       const ms = performance.now() - t;
       if (i >= warmup) {
         times.push(ms);
         spentMs += ms;
+        cpuUs += cpu.user + cpu.system;
       }
     } finally {
       frame.free();
@@ -164,6 +182,7 @@ async function baseline(
     frames: times.length,
     fps: round((times.length * 1000) / spentMs),
     encodeMs: roundPercentiles(percentilesOf(times)),
+    cpuMsPerFrame: round(cpuUs / 1000 / Math.max(1, times.length)),
     encoder: session.encoder.name,
   };
 }
@@ -261,6 +280,9 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
     const seconds = windowMs / 1000;
     const loadAfter = loadavg().map((l) => round(l));
     const encodedFps = round((after.framesEncoded - before.framesEncoded) / seconds);
+    const serverCpuMs = (cpu1.user + cpu1.system) / 1000;
+    const browserCpuMs =
+      browserCpu0 === undefined || browserCpu1 === undefined ? null : browserCpu1 - browserCpu0;
     const deliveredFps = round(decoded.length / seconds);
     return {
       config: {
@@ -277,7 +299,12 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         viewer: viewerKind,
       },
       machine: { cpus: cpus().length, loadBefore, loadAfter },
-      baseline: { frames: base.frames, fps: base.fps, encodeMs: base.encodeMs },
+      baseline: {
+        frames: base.frames,
+        fps: base.fps,
+        encodeMs: base.encodeMs,
+        cpuMsPerFrame: base.cpuMsPerFrame,
+      },
       stream: {
         capturedFps: round((after.framesCaptured - before.framesCaptured) / seconds),
         encodedFps,
@@ -303,11 +330,11 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         decoderErrors: status.decoderErrors ?? 0,
       },
       cpu: {
-        server: round(((cpu1.user + cpu1.system) / 1000 / windowMs) * 100, 1),
-        browser:
-          browserCpu0 === undefined || browserCpu1 === undefined
-            ? null
-            : round(((browserCpu1 - browserCpu0) / windowMs) * 100, 1),
+        server: round((serverCpuMs / windowMs) * 100, 1),
+        browser: browserCpuMs === null ? null : round((browserCpuMs / windowMs) * 100, 1),
+        serverMsPerFrame: encodedFps > 0 ? round(serverCpuMs / (encodedFps * seconds)) : null,
+        browserMsPerFrame:
+          browserCpuMs === null || decoded.length === 0 ? null : round(browserCpuMs / decoded.length),
       },
       ratio: {
         encodedToBaseline: round(encodedFps / base.fps, 3),

@@ -38,7 +38,7 @@ export function formatStreamBench(r: StreamBenchReport): string {
   return [
     `bench stream: ${c.width}x${c.height}@${c.fps} ${c.codec} (${c.encoder}${c.encoderThreads === null ? '' : `, ${c.encoderThreads} threads`}, ${formatBitrate(c.bitrateBps)}), ` +
       `${c.durationSeconds} s measured, viewer ${c.viewer === 'sink' ? 'receive-only (no decoding)' : `Chromium, ${c.renderer} renderer, ${c.canvas}-sized canvas`}; load ${r.machine.loadBefore[0]} → ${r.machine.loadAfter[0]} on ${r.machine.cpus} CPUs`,
-    `  raw encoder alone    ${r.baseline.fps.toFixed(1)} fps (encode p50 ${r.baseline.encodeMs?.p50.toFixed(1) ?? '–'} ms, ${r.baseline.frames} frames)`,
+    `  raw encoder alone    ${r.baseline.fps.toFixed(1)} fps (encode p50 ${r.baseline.encodeMs?.p50.toFixed(1) ?? '–'} ms, ${r.baseline.cpuMsPerFrame} ms CPU per frame, ${r.baseline.frames} frames)`,
     `  pipeline encoded     ${s.encodedFps.toFixed(1)} fps = ${r.ratio.encodedToBaseline.toFixed(3)} × raw (captured ${s.capturedFps.toFixed(1)}, skipped at source ${s.skippedAtSource}, replaced before the encoder ${s.droppedBeforeEncoder})`,
     `  received             ${s.receivedFps.toFixed(1)} fps`,
     `  delivered (decoded)  ${s.deliveredFps.toFixed(1)} fps = ${r.ratio.deliveredToBaseline.toFixed(3)} × raw`,
@@ -47,7 +47,7 @@ export function formatStreamBench(r: StreamBenchReport): string {
     `  stages, p50 ms       capture→pre-processed ${p(s.stagesMs.captureToPreprocessed)}, wait for encoder ${p(s.stagesMs.waitForEncoder)}, encode ${p(s.stagesMs.encode)}`,
     `                       encoded→sent ${p(s.stagesMs.encodedToSent)}, sent→received ${p(s.stagesMs.sentToReceived)}, received→decoded ${p(s.stagesMs.receivedToDecoded)}, decoded→painted ${p(s.stagesMs.decodedToRendered)}`,
     `  bitrate              ${formatBitrate(s.bitrateBps)}`,
-    `  CPU (% of one core)  server ${r.cpu.server ?? '–'}, browser ${r.cpu.browser ?? '–'}`,
+    `  CPU (% of one core)  server ${r.cpu.server ?? '–'} (${r.cpu.serverMsPerFrame ?? '–'} ms per encoded frame), browser ${r.cpu.browser ?? '–'} (${r.cpu.browserMsPerFrame ?? '–'} ms per decoded frame)`,
   ].join('\n');
 }
 
