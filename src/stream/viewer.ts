@@ -180,6 +180,7 @@ export class Viewer {
     return this.#adaptive;
   }
 
+  /** Free text from the viewer's hello. */
   get label(): string {
     return this.#label;
   }
