@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { containerOf } from '../src/batch/encode-file.ts';
 import { ffmpegArgs, ffmpegOptions, frameConversion, segmentSettings } from '../src/batch/encode-settings.ts';
 import { parseSegmentJob } from '../src/batch/job.ts';
+import { WorkFolder, type Journal } from '../src/batch/journal.ts';
 import { ProgressTracker } from '../src/batch/progress.ts';
 import { allocateSegmentBitrates, meanOf } from '../src/batch/segment-bitrate.ts';
 import { sizeWorkers } from '../src/batch/workers.ts';
 import { isQuadStreamError } from '../src/core/errors.ts';
 import { planAudio } from '../src/media/audio.ts';
 import { metadataFilter } from '../src/media/concat.ts';
+import { tempDir } from './helpers/tmp.ts';
 
 test('bitrate allocation: sqrt of relative motion, clamped, duration-weighted mean on target (golden)', () => {
   const rates = allocateSegmentBitrates(
@@ -219,4 +223,32 @@ test('segment jobs are validated where they cross a thread boundary', () => {
     () => parseSegmentJob({ segment: -1 }),
     (e: unknown) => isQuadStreamError(e) && e.code === 'job.invalid' && /segment/.test(e.message),
   );
+});
+
+test('journal saves from segments finishing together are queued, and the last one wins', async () => {
+  using dir = tempDir('qs-journal-');
+  const work = await WorkFolder.open(join(dir.path, 'work'), 'key');
+  try {
+    const journal = (n: number): Journal => ({
+      version: 1,
+      inputKey: 'key',
+      settingsKey: 'settings',
+      plan: [],
+      done: Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          String(i),
+          { segment: i, file: `s${i}`, frames: 1, bytes: 1, attempts: 1, seconds: 0, causes: [] },
+        ]),
+      ),
+    });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => work.save(journal(i + 1))));
+    const saved = JSON.parse(readFileSync(join(dir.path, 'work', 'journal.json'), 'utf8')) as Journal;
+    assert.equal(Object.keys(saved.done).length, 20);
+    assert.deepEqual(
+      readdirSync(join(dir.path, 'work')).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
+  } finally {
+    await work[Symbol.asyncDispose]();
+  }
 });

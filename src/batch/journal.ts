@@ -59,6 +59,7 @@ export class WorkFolder implements AsyncDisposable {
   readonly previousAnalysis: MediaAnalysis | null;
   readonly #created: boolean;
   #released = false;
+  #saving: Promise<void> = Promise.resolve();
 
   private constructor(
     dir: string,
@@ -117,9 +118,15 @@ export class WorkFolder implements AsyncDisposable {
     return join(this.dir, name);
   }
 
-  /** Writes the journal atomically. */
-  async save(journal: Journal): Promise<void> {
-    await writeAtomically(this.path('journal.json'), journal);
+  /**
+   * Writes the journal atomically. Saves are queued: two segments finishing together must not
+   * interleave their writes (the later journal wins, as it holds more).
+   */
+  save(journal: Journal): Promise<void> {
+    const next = this.#saving.then(() => writeAtomically(this.path('journal.json'), journal));
+    // A failed save fails its caller; the queue goes on.
+    this.#saving = next.catch(() => undefined);
+    return next;
   }
 
   /** Writes the input's analysis (once per input), atomically. */
@@ -156,8 +163,10 @@ async function readJson<T>(path: string): Promise<T | null> {
   }
 }
 
+let tmpCounter = 0;
+
 async function writeAtomically(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp`;
+  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, path);
 }

@@ -55,7 +55,10 @@ export interface PoolOptions {
   readonly transports: readonly JobTransport[];
   readonly maxAttempts: number;
   readonly onEvent?: (event: PoolEvent) => void;
-  /** Called after each finished segment (e.g. to update the journal) before the next job starts. */
+  /**
+   * Called after each finished segment (e.g. to update the journal) before the worker takes its
+   * next job. If it throws, the run stops with that error (a segment is not encoded again for it).
+   */
   readonly onResult?: (result: SegmentResult, failures: readonly string[]) => Promise<void>;
   readonly signal?: AbortSignal;
   /** Clock in milliseconds (monotonic). */
@@ -92,8 +95,9 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
       if (job === undefined) return;
       emit({ type: 'segment-start', segment: job.segment, worker, attempt: job.attempt, frames: job.frames });
       const started = options.nowMs();
+      let result: SegmentResult;
       try {
-        const result = await transport.run(
+        result = await transport.run(
           job,
           (frames) => emit({ type: 'segment-progress', segment: job.segment, worker, frames }),
           stop.signal,
@@ -102,15 +106,6 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
         stat.segments++;
         stat.frames += result.frames;
         results.push(result);
-        await options.onResult?.(result, failures.get(job.segment) ?? []);
-        emit({
-          type: 'segment-done',
-          segment: job.segment,
-          worker,
-          attempt: job.attempt,
-          frames: result.frames,
-          seconds: result.seconds,
-        });
       } catch (error) {
         stat.busyMs += options.nowMs() - started;
         if (stop.signal.aborted) return;
@@ -135,7 +130,24 @@ export async function runPool(options: PoolOptions): Promise<PoolResult> {
           stop.abort(outcome.fatal);
           return;
         }
+        continue;
       }
+      // Recording the result is not the segment's failure: if it fails, the run stops.
+      try {
+        await options.onResult?.(result, failures.get(job.segment) ?? []);
+      } catch (error) {
+        outcome.fatal = error instanceof Error ? error : new Error(String(error));
+        stop.abort(outcome.fatal);
+        return;
+      }
+      emit({
+        type: 'segment-done',
+        segment: job.segment,
+        worker,
+        attempt: job.attempt,
+        frames: result.frames,
+        seconds: result.seconds,
+      });
     }
   };
 
