@@ -1,18 +1,14 @@
 /**
- * The `test` source: the test pattern generated in-process at real-time pace, with the frame
- * counter and the capture clock burnt in. The next frame is rendered while the current one is
- * being encoded, so at each due time a frame is ready and is stamped then (like a sensor that
- * is read out on a clock).
+ * The `test` source: the test pattern generated in-process (rendered once into a loop of about
+ * two seconds, see pattern-loop.ts) and played at real-time pace, with the frame counter and the
+ * capture clock burnt into each frame when it is captured.
  */
 import { QuadStreamError } from '../core/errors.ts';
-import { openInput, videoStreamOf } from '../media/input.ts';
 import { burnIn } from './burn-in.ts';
 import { wallClockMs } from './clock.ts';
 import { yuvPlanesOf } from './frame-planes.ts';
-import { FrameReader } from './frame-reader.ts';
 import { nextSlot, waitUntil } from './pacer.ts';
-import { ReadAhead } from './read-ahead.ts';
-import { testPatternGraph } from './test-pattern.ts';
+import { patternLoopLength, renderPatternLoop } from './pattern-loop.ts';
 import type { CapturedFrame, FrameSource } from './types.ts';
 
 /** Options for {@link openTestSource}. */
@@ -57,35 +53,33 @@ class TestSource implements FrameSource {
   async *#run(signal: AbortSignal): AsyncGenerator<CapturedFrame> {
     const [num, den] = this.frameRate;
     const periodMs = (1000 * den) / num;
-    await using demuxer = await openInput(`lavfi:${testPatternGraph(this.width, this.height, num, den)}`);
-    using reader = await FrameReader.open(demuxer, videoStreamOf(demuxer, 'test pattern'), {
-      yuv420p: true,
-      subject: 'test source',
-    });
-    await using ahead = new ReadAhead(() => reader.next());
-    {
-      // The first frame takes longest (the textures are rendered once); the clock starts after it.
-      let frame = await ahead.next();
+    const loop = await renderPatternLoop(
+      this.width,
+      this.height,
+      this.frameRate,
+      patternLoopLength(this.width, this.height, num / den),
+    );
+    try {
       const startMs = wallClockMs();
       let index = -1;
-      while (frame !== null) {
+      for (;;) {
         const next = nextSlot(index, startMs, periodMs, wallClockMs());
         this.#skipped += next - index - 1;
         index = next;
-        try {
-          await waitUntil(startMs + index * periodMs, signal);
-          const captureMs = wallClockMs();
-          burnIn(yuvPlanesOf(frame), index, captureMs);
-          frame.pts = BigInt(index);
-          const captured: CapturedFrame = { frame, index, captureMs };
-          frame = null;
-          yield captured;
-        } finally {
-          frame?.free();
-        }
-        frame = await ahead.next();
+        await waitUntil(startMs + index * periodMs, signal);
+        const base = loop[index % loop.length]!;
+        const captureMs = wallClockMs();
+        // The box is redrawn whole every time, so the loop's frame can carry each new counter. Its
+        // previous reference was released after its encode, so drawing does not copy it.
+        burnIn(yuvPlanesOf(base), index, captureMs);
+        const frame = base.clone();
+        if (frame === null)
+          throw new QuadStreamError('internal', 'capture.clone', 'cannot reference a frame');
+        frame.pts = BigInt(index);
+        yield { frame, index, captureMs };
       }
-      throw new QuadStreamError('internal', 'capture.ended', 'the test pattern generator ended');
+    } finally {
+      for (const f of loop) f.free();
     }
   }
 
