@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isQuadStreamError } from '../src/core/errors.ts';
-import { PSNR_CAP_DB } from '../src/quality/ffmpeg-metrics.ts';
-import { compareWithFilters, describeSides } from '../src/quality/filter-compare.ts';
+import { psnrCapDb } from '../src/media/metric-filters.ts';
+import { compareWithFilters, describeSides } from '../src/media/filter-compare.ts';
 import { pool } from '../src/quality/pooling.ts';
 import { makeVideo } from './helpers/make-video.ts';
 import { tempDir } from './helpers/tmp.ts';
@@ -24,7 +24,7 @@ test('identical videos: PSNR at its cap, SSIM 1, every frame', async () => {
   assert.equal(r.frames, 30);
   assert.equal(r.perFrame.length, 30);
   for (const f of r.perFrame) {
-    assert.equal(f.psnr?.weighted, PSNR_CAP_DB);
+    assert.equal(f.psnr?.weighted, psnrCapDb(8));
     assert.equal(f.ssim?.all, 1);
   }
 });

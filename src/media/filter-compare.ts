@@ -6,8 +6,8 @@
 import { Decoder } from 'node-av/api';
 import { avGetPixFmtName, type Frame, type Stream } from 'node-av/lib';
 import { QuadStreamError } from '../core/errors.ts';
-import { openInput, videoStreamOf } from '../media/input.ts';
-import { FilterMetricsGraph, type FilterFrameScores, type FilterMetric } from './ffmpeg-metrics.ts';
+import { openInput, videoStreamOf } from './input.ts';
+import { FilterMetricsGraph, type FilterFrameScores, type FilterMetric } from './metric-filters.ts';
 
 /** Facts about one side of a comparison. */
 export interface CompareSide {
@@ -101,6 +101,7 @@ export async function compareWithFilters(
     width: setup.reference.width,
     height: setup.reference.height,
     pixelFormat: tenBit ? 'yuv420p10le' : 'yuv420p',
+    bitDepth: tenBit ? 10 : 8,
   });
   const perFrame: FilterFrameScores[] = [];
   const refs = videoFrames(setup.reference.path);

@@ -18,8 +18,13 @@ export interface FilterFrameScores {
   xpsnr?: { y: number; u: number; v: number };
 }
 
-/** PSNR of identical planes is infinite; reports use this cap instead. */
-export const PSNR_CAP_DB = 100;
+/**
+ * PSNR of identical planes is infinite; reports cap it at `6 × bit depth + 12` dB (60 dB for
+ * 8-bit), libvmaf's convention, so that means stay finite.
+ */
+export function psnrCapDb(bitDepth: number): number {
+  return 6 * bitDepth + 12;
+}
 
 /** Options for {@link FilterMetricsGraph.create}. */
 export interface FilterMetricsOptions {
@@ -28,17 +33,21 @@ export interface FilterMetricsOptions {
   readonly height: number;
   /** Pixel format both inputs are converted to before measuring. */
   readonly pixelFormat: string;
+  /** Bit depth of that format (for the PSNR cap). */
+  readonly bitDepth: number;
 }
 
 /** A filter graph that takes (reference, distorted) frame pairs and returns their scores. */
 export class FilterMetricsGraph implements Disposable {
   readonly #graph: FilterComplexAPI;
   readonly #metrics: readonly FilterMetric[];
+  readonly #capDb: number;
   #index = 0;
 
-  private constructor(graph: FilterComplexAPI, metrics: readonly FilterMetric[]) {
+  private constructor(graph: FilterComplexAPI, metrics: readonly FilterMetric[], capDb: number) {
     this.#graph = graph;
     this.#metrics = metrics;
+    this.#capDb = capDb;
   }
 
   /** Builds the graph; no frames are needed yet. */
@@ -57,7 +66,7 @@ export class FilterMetricsGraph implements Disposable {
       inputs: [{ label: 'ref' }, { label: 'dist' }],
       outputs: [{ label: 'out' }],
     });
-    return new FilterMetricsGraph(graph, metrics);
+    return new FilterMetricsGraph(graph, metrics, psnrCapDb(options.bitDepth));
   }
 
   /**
@@ -107,7 +116,7 @@ export class FilterMetricsGraph implements Disposable {
       if (text === undefined)
         throw new QuadStreamError('internal', 'metrics.missing', `FFmpeg gave no ${key}`);
       const v = text === 'inf' ? Number.POSITIVE_INFINITY : Number(text);
-      return Math.min(PSNR_CAP_DB, v);
+      return Math.min(this.#capDb, v);
     };
     const s: FilterFrameScores = {};
     if (this.#metrics.includes('psnr')) {

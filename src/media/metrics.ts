@@ -1,14 +1,16 @@
 /**
- * PSNR and SSIM of an encoded video against its source, with FFmpeg's `psnr` and `ssim` filters:
+ * PSNR and SSIM of an encoded video against its source, with FFmpeg's `psnr` and `ssim` filters
+ * (the graph in metric-filters.ts):
  * both are decoded in full, frame by frame in display order, the source through the same conversion
  * the encoder was fed, and paired by index. Reports the means over all frames. A frame's PSNR is
  * capped at `6 × bit depth + 12` dB (60 dB for 8-bit), libvmaf's convention, so that identical
  * frames (infinite PSNR) give a finite mean.
  */
-import { FilterComplexAPI } from 'node-av/api';
-import { Frame, Rational } from 'node-av/lib';
+import { avGetPixFmtName, type Frame } from 'node-av/lib';
+import type { AVPixelFormat } from 'node-av/constants';
 import { QuadStreamError } from '../core/errors.ts';
 import { FrameConverter } from './frame-convert.ts';
+import { FilterMetricsGraph, type FilterFrameScores } from './metric-filters.ts';
 import { openInput, videoStreamOf } from './input.ts';
 import { readPackets } from './read-packets.ts';
 import { VideoDecoder } from './video-decoder.ts';
@@ -39,66 +41,57 @@ export async function measureQuality(
   signal?: AbortSignal,
   onProgress?: (frames: number) => void,
 ): Promise<QualityMeans> {
-  using graph = FilterComplexAPI.create('[r]split[r1][r2];[d][r1]psnr[dp];[dp][r2]ssim[out]', {
-    inputs: [{ label: 'd' }, { label: 'r' }],
-    outputs: [{ label: 'out' }],
-  });
   using converter = FrameConverter.create(reference.filter, reference.relabel);
   const refFrames = frames(reference.path, reference.streamIndex, signal);
   const distFrames = frames(distorted, null, signal);
-  const cap = 6 * reference.bitDepth + 12;
+  // Made on the first pair, when the compared size and format are known.
+  let graph: FilterMetricsGraph | null = null;
   let count = 0;
   let psnrSum = 0;
   let ssimSum = 0;
-  const collect = async (): Promise<void> => {
-    for (;;) {
-      const out = await graph.receive('out');
-      if (!(out instanceof Frame)) return;
-      using f = out;
-      const md = f.getMetadata();
-      const text = md.get('lavfi.psnr.psnr_avg') ?? 'nan';
-      // FFmpeg writes `inf` for identical frames.
-      const psnr = text === 'inf' ? Infinity : Number(text);
-      psnrSum += psnr === Infinity || psnr > cap ? cap : psnr;
-      ssimSum += Number(md.get('lavfi.ssim.All') ?? 'NaN');
+  const add = (scores: readonly FilterFrameScores[]): void => {
+    for (const s of scores) {
+      psnrSum += s.psnr?.weighted ?? Number.NaN;
+      ssimSum += s.ssim?.all ?? Number.NaN;
       count++;
       if (count % 25 === 0) onProgress?.(count);
     }
   };
-  const tb = new Rational(1, 25);
-  let index = 0;
-  for (;;) {
-    const [r, d] = await Promise.all([refFrames.next(), distFrames.next()]);
-    if (r.done === true || d.done === true) {
-      if (r.done !== d.done) {
-        throw new QuadStreamError(
-          'encode',
-          'metrics.frame-count',
-          `${distorted}: frame counts differ from the input (${index} compared, then one ended)`,
-        );
+  try {
+    let index = 0;
+    for (;;) {
+      const [r, d] = await Promise.all([refFrames.next(), distFrames.next()]);
+      if (r.done === true || d.done === true) {
+        if (r.done !== d.done) {
+          throw new QuadStreamError(
+            'encode',
+            'metrics.frame-count',
+            `${distorted}: frame counts differ from the input (${index} compared, then one ended)`,
+          );
+        }
+        break;
       }
-      break;
-    }
-    const ref = await converter.convert(r.value);
-    try {
-      for (const [label, f] of [
-        ['d', d.value],
-        ['r', ref],
-      ] as const) {
-        f.pts = BigInt(index);
-        f.timeBase = tb;
-        await graph.process(label, f);
+      const ref = await converter.convert(r.value);
+      try {
+        graph ??= FilterMetricsGraph.create({
+          metrics: ['psnr', 'ssim'],
+          width: ref.width,
+          height: ref.height,
+          pixelFormat: avGetPixFmtName(ref.format as AVPixelFormat) ?? 'yuv420p',
+          bitDepth: reference.bitDepth,
+        });
+        add(await graph.measure(ref, d.value));
+      } finally {
+        if (ref !== r.value) ref.free();
+        r.value.free();
+        d.value.free();
       }
-    } finally {
-      if (ref !== r.value) ref.free();
-      r.value.free();
-      d.value.free();
+      index++;
     }
-    index++;
-    await collect();
+    if (graph !== null) add(await graph.finish());
+  } finally {
+    graph?.close();
   }
-  await graph.flush();
-  await collect();
   if (count === 0) throw new QuadStreamError('encode', 'metrics.none', `${distorted}: no frames to compare`);
   return { frames: count, psnr: psnrSum / count, ssim: ssimSum / count };
 }

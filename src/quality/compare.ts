@@ -4,9 +4,9 @@
  * implementation (src/quality/vmaf).
  */
 import { QuadStreamError } from '../core/errors.ts';
-import type { FilterFrameScores, FilterMetric } from './ffmpeg-metrics.ts';
+import type { FilterFrameScores, FilterMetric } from '../media/metric-filters.ts';
 import type { CompareMetric } from './metric-names.ts';
-import { compareWithFilters, describeSides } from './filter-compare.ts';
+import { compareWithFilters, describeSides } from '../media/filter-compare.ts';
 import { pool, type Pooled } from './pooling.ts';
 import { scoreVmaf } from './vmaf/index.ts';
 
