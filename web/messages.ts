@@ -15,6 +15,11 @@ export interface WorkerStart {
    * handing the page the YUV frame; `null`: hand over the frame.
    */
   readonly bitmapBox: { readonly width: number; readonly height: number } | null;
+  /**
+   * Copy each decoded 4:2:0 frame's planes out in the worker and hand the page those bytes (for
+   * the WebGL renderer, which converts to RGB in a shader) instead of the frame.
+   */
+  readonly planes: boolean;
   /** Read the burnt-in counter of decoded frames and count mismatches (`?verify=1`). */
   readonly verify: boolean;
 }
@@ -32,11 +37,25 @@ export interface RenderReport {
 /** Page → worker. */
 export type ToWorker = WorkerStart | RenderReport;
 
+/** A decoded 8-bit 4:2:0 picture as bytes: Y, then U and V (I420) or interleaved UV (NV12). */
+export interface PlanarPicture {
+  readonly kind: 'planes';
+  readonly format: 'I420' | 'NV12';
+  readonly data: ArrayBuffer;
+  /** Offset and stride of each plane in `data` (`copyTo`'s layout). */
+  readonly layout: readonly { readonly offset: number; readonly stride: number }[];
+  readonly width: number;
+  readonly height: number;
+  /** YUV → RGB matrix and range, from the frame's colour space. */
+  readonly matrix: 'bt709' | 'bt601';
+  readonly fullRange: boolean;
+}
+
 /** A decoded frame for the page to paint. The page owns `frame` and closes it. */
 export interface DecodedFrameMessage {
   readonly type: 'frame';
-  /** The decoded frame, or the bitmap made from it (see `bitmapBox`). */
-  readonly frame: VideoFrame | ImageBitmap;
+  /** The decoded frame, or the bitmap made from it (see `bitmapBox`), or its planes (see `planes`). */
+  readonly frame: VideoFrame | ImageBitmap | PlanarPicture;
   readonly sequence: number;
   /** Capture time on the server's clock (epoch ms). */
   readonly captureMs: number;

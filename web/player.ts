@@ -17,7 +17,7 @@
 import { nowMs } from './clock.ts';
 import type { DecodedFrameMessage, FromWorker, RenderReport, WorkerStatus } from './messages.ts';
 import { drawOverlay } from './overlay.ts';
-import { createRenderer } from './renderer.ts';
+import { closePicture, createRenderer } from './renderer.ts';
 
 /** What the page exposes as `window.__quadstream`. */
 export interface PlayerState {
@@ -89,7 +89,7 @@ function push(list: number[], value: number): void {
 function skipOldest(): void {
   const old = waiting.shift();
   if (old === undefined) return;
-  old.frame.close();
+  closePicture(old.frame);
   reports.push({ sequence: old.sequence, renderedMs: Number.NaN, painted: false });
   state.framesNotRendered++;
 }
@@ -106,7 +106,7 @@ function paint(): void {
     try {
       renderer.draw(m.frame);
     } finally {
-      m.frame.close();
+      closePicture(m.frame);
     }
     const t = nowMs();
     push(state.paintMs, t - t0);
@@ -155,6 +155,7 @@ worker.postMessage({
   codec: params.get('codec'),
   adaptive: params.get('adaptive') === '1',
   verify: params.get('verify') === '1',
+  planes: renderer.kind === 'webgl',
   bitmapBox:
     renderer.kind === 'bitmap'
       ? {

@@ -24,7 +24,7 @@ import {
 } from '../src/core/protocol.ts';
 import type { Codec } from '../src/core/units.ts';
 import { nowMs } from './clock.ts';
-import type { FromWorker, ToWorker, WorkerStart, WorkerStatus } from './messages.ts';
+import type { FromWorker, PlanarPicture, ToWorker, WorkerStart, WorkerStatus } from './messages.ts';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -314,7 +314,7 @@ class Client {
       if (counterOk === false) this.#update({ counterMismatches: this.#status.counterMismatches + 1 });
       if (counterOk === true) this.#update({ counterMatches: this.#status.counterMatches + 1 });
       const size = this.#bitmapSize(frame);
-      const send = (image: VideoFrame | ImageBitmap): void =>
+      const send = (image: VideoFrame | ImageBitmap | PlanarPicture): void =>
         scope.postMessage(
           {
             type: 'frame',
@@ -324,8 +324,35 @@ class Client {
             offsetMs: off,
             counterOk,
           },
-          [image],
+          [image instanceof VideoFrame || image instanceof ImageBitmap ? image : image.data],
         );
+      if (this.#opts.planes && (frame.format === 'I420' || frame.format === 'NV12')) {
+        const format = frame.format;
+        const rect = frame.visibleRect ?? undefined;
+        const data = new ArrayBuffer(frame.allocationSize(rect === undefined ? {} : { rect }));
+        frame.copyTo(data, rect === undefined ? {} : { rect }).then(
+          (layout) => {
+            const cs = frame.colorSpace;
+            const picture: PlanarPicture = {
+              kind: 'planes',
+              format,
+              data,
+              layout: layout.map((l) => ({ offset: l.offset, stride: l.stride })),
+              width: rect?.width ?? frame.codedWidth,
+              height: rect?.height ?? frame.codedHeight,
+              matrix: cs.matrix === 'bt470bg' || cs.matrix === 'smpte170m' ? 'bt601' : 'bt709',
+              fullRange: cs.fullRange === true,
+            };
+            frame.close();
+            send(picture);
+          },
+          (error: unknown) => {
+            this.#update({ lastError: `planes: ${String(error)}` });
+            send(frame);
+          },
+        );
+        return;
+      }
       if (size === null) {
         send(frame);
         return;
