@@ -111,6 +111,9 @@ export interface StreamBenchReport {
     readonly droppedForViewer: number;
     readonly notRendered: number;
     readonly decoderErrors: number;
+    /** How long the player's paint calls took, and the time between paints (page clock). */
+    readonly paintMs: StageFigures;
+    readonly paintIntervalMs: StageFigures;
   };
   /**
    * CPU used during the window, in percent of one core (100 = one core busy), and per frame:
@@ -262,11 +265,26 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
     const browserCpu1 = pid === undefined ? undefined : processTreeCpuMs(pid);
     const after = server.figures().stream;
     const viewer = server.figures().viewers[0];
-    const status = (await page?.evaluate(
-      () =>
-        (window as unknown as { __quadstream?: { status?: { decoderErrors?: number } } }).__quadstream
-          ?.status,
-    )) ?? { decoderErrors: 0 };
+    // The player's own view: decoder errors, how long its paint calls took, and the intervals
+    // between its paints (animation frames that had a frame to show), over the window.
+    const player = (await page?.evaluate((since: number) => {
+      const q = (
+        window as unknown as {
+          __quadstream?: { status?: { decoderErrors?: number }; paintMs: number[]; renderedAtMs: number[] };
+        }
+      ).__quadstream;
+      if (q === undefined) return undefined;
+      const at = q.renderedAtMs;
+      const first = at.findIndex((t) => t >= since);
+      const from = first < 0 ? at.length : first;
+      const paints = q.paintMs.slice(from - at.length);
+      const gaps = at
+        .slice(from)
+        .map((t, i, a) => (i === 0 ? Number.NaN : t - a[i - 1]!))
+        .slice(1);
+      return { decoderErrors: q.status?.decoderErrors ?? 0, paints, gaps };
+    }, windowStartMs)) ?? { decoderErrors: 0, paints: [], gaps: [] };
+    const status = { decoderErrors: player.decoderErrors };
     if (before === null || after === null || viewer === undefined)
       throw new QuadStreamError('internal', 'bench.no-stream', 'the stream stopped during the benchmark');
 
@@ -327,6 +345,8 @@ export async function runStreamBench(o: StreamBenchOptions): Promise<StreamBench
         droppedForViewer: viewer.drops.queue,
         notRendered: records.filter((r) => !Number.isFinite(r.renderedMs) && inWindow(r.sentMs)).length,
         decoderErrors: status.decoderErrors ?? 0,
+        paintMs: stage(player.paints),
+        paintIntervalMs: stage(player.gaps),
       },
       cpu: {
         server: round((serverCpuMs / windowMs) * 100, 1),

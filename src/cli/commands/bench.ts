@@ -42,7 +42,7 @@ export function formatStreamBench(r: StreamBenchReport): string {
     `  pipeline encoded     ${s.encodedFps.toFixed(1)} fps = ${r.ratio.encodedToBaseline.toFixed(3)} × raw (captured ${s.capturedFps.toFixed(1)}, skipped at source ${s.skippedAtSource}, replaced before the encoder ${s.droppedBeforeEncoder})`,
     `  received             ${s.receivedFps.toFixed(1)} fps`,
     `  delivered (decoded)  ${s.deliveredFps.toFixed(1)} fps = ${r.ratio.deliveredToBaseline.toFixed(3)} × raw`,
-    `  painted              ${s.renderedFps.toFixed(1)} fps (not painted ${s.notRendered}, decoder errors ${s.decoderErrors})`,
+    `  painted              ${s.renderedFps.toFixed(1)} fps (not painted ${s.notRendered}, decoder errors ${s.decoderErrors}); paint call ${p(s.paintMs)} ms, between paints ${p(s.paintIntervalMs)} ms`,
     `  glass to glass       ${lat === null ? '–' : `p50 ${lat.p50.toFixed(1)}  p95 ${lat.p95.toFixed(1)}  p99 ${lat.p99.toFixed(1)} ms`}`,
     `  stages, p50 ms       capture→pre-processed ${p(s.stagesMs.captureToPreprocessed)}, wait for encoder ${p(s.stagesMs.waitForEncoder)}, encode ${p(s.stagesMs.encode)}`,
     `                       encoded→sent ${p(s.stagesMs.encodedToSent)}, sent→received ${p(s.stagesMs.sentToReceived)}, received→decoded ${p(s.stagesMs.receivedToDecoded)}, decoded→painted ${p(s.stagesMs.decodedToRendered)}`,
