@@ -187,3 +187,26 @@ test('failover mid-stream: the failed frame is encoded on the next encoder as a 
   writeFileSync(path, Buffer.concat(all.map((p) => p.data)));
   assert.equal((await inspectVideo(path)).frames, 30);
 });
+
+test('a keyframe requested while a frame is being encoded applies to the next frame, not lost', async () => {
+  using session = await EncoderSession.open({ candidates: [enc('libx264')], intent: lowLatency(2_000_000) });
+  const keyIndices: number[] = [];
+  let i = 0;
+  for await (const frame of decodedFrames(SOURCE, { pixelFormat: 'yuv420p', maxFrames: 12 })) {
+    frame.pts = BigInt(i);
+    const pending = session.encode(frame);
+    if (i === 5) session.requestKeyframe(); // while frame 5 is inside the encoder
+    if ((await pending).some((p) => p.keyframe)) keyIndices.push(i);
+    i++;
+  }
+  assert.deepEqual(keyIndices, [0, 6]);
+});
+
+test('SVT-AV1 at 60 fps opens with low latency (its rate buffer is at least 20 ms)', async () => {
+  using session = await EncoderSession.open({
+    candidates: [enc('libsvtav1')],
+    intent: { width: 320, height: 180, frameRate: [60, 1], bitrateBps: 1_000_000, lowLatency: true },
+  });
+  assert.equal(session.encoder.name, 'libsvtav1');
+  assert.ok((session.settings.bufferBits ?? 0) >= 20_000);
+});

@@ -197,6 +197,9 @@ export class EncoderSession implements Disposable {
   async encode(frame: Frame): Promise<SessionPacket[]> {
     this.#assertOpen();
     const index = this.#frameIndex++;
+    // Taken before the first await: a request made while this frame is on its way is for the next.
+    let keyframe = this.#keyframePending;
+    this.#keyframePending = false;
     const out: SessionPacket[] = [];
     if (this.#reopenPending) {
       this.#reopenPending = false;
@@ -205,11 +208,9 @@ export class EncoderSession implements Disposable {
     const input = await this.#convert(frame);
     try {
       for (;;) {
-        const keyframe = this.#keyframePending;
         try {
           this.#maybeFault(index);
           const packets = await this.#encoder.encode(input, keyframe);
-          this.#keyframePending = false;
           out.push(...packets.map((p) => this.#tag(p)));
           return out;
         } catch (error) {
@@ -220,7 +221,7 @@ export class EncoderSession implements Disposable {
           // The failed encoder's delayed frames are lost with it; with low-latency settings there are none.
           this.#encoder.close();
           await this.#openAt(this.#candidateIndex + 1);
-          this.#keyframePending = true;
+          keyframe = true;
         }
       }
     } finally {
@@ -253,8 +254,8 @@ export class EncoderSession implements Disposable {
     this.#encoder = await VideoEncoder.open(resolveSettings(info, this.#intent));
     this.#info = info;
     this.#candidateIndex = index;
+    // A new encoder's first frame is a keyframe by itself.
     this.#generation++;
-    this.#keyframePending = true;
     return delayed;
   }
 

@@ -77,9 +77,17 @@ function fps(frameRate: readonly [number, number]): number {
   return frameRate[0] / frameRate[1];
 }
 
-/** VBV size for a live stream: about one frame's worth of bits at the target. */
-export function oneFrameBufferBits(bitrateBps: number, framesPerSecond: number): number {
-  return Math.max(1, Math.round(bitrateBps / framesPerSecond));
+/** SVT-AV1 refuses a rate-control buffer shorter than this. */
+const SVT_MIN_BUFFER_MS = 20;
+
+/**
+ * VBV size for a live stream: about one frame's worth of bits at the target (for SVT-AV1 at least
+ * 20 ms, its minimum, which is more than a frame above 50 fps).
+ */
+export function oneFrameBufferBits(bitrateBps: number, framesPerSecond: number, encoder?: string): number {
+  const frame = bitrateBps / framesPerSecond;
+  const floor = encoder === 'libsvtav1' ? (bitrateBps * (SVT_MIN_BUFFER_MS + 5)) / 1000 : 1;
+  return Math.max(1, Math.round(Math.max(frame, floor)));
 }
 
 /** Resolves `intent` for `encoder`. */
@@ -102,7 +110,11 @@ export function resolveSettings(encoder: EncoderInfo, intent: EncodeIntent): Res
     const b = intent.bitrateBps;
     if (intent.lowLatency) {
       // CBR with about one frame of VBV: each frame's size is bounded, so queues stay short.
-      rate = { bitrateBps: b, maxBitrateBps: b, bufferBits: oneFrameBufferBits(b, fps(intent.frameRate)) };
+      rate = {
+        bitrateBps: b,
+        maxBitrateBps: b,
+        bufferBits: oneFrameBufferBits(b, fps(intent.frameRate), encoder.name),
+      };
       if (encoder.name === 'libvpx-vp9') rate = { ...rate, minBitrateBps: b };
     } else if (encoder.name === 'libsvtav1') {
       // SVT-AV1 takes a maximum rate only in capped-CRF mode: plain VBR here.
