@@ -3,6 +3,7 @@
  * report as the last line of stdout, events as NDJSON on stderr).
  */
 import type { TargetQualityOutcome } from './job.ts';
+import type { PoolEvent } from './pool.ts';
 import type { ProgressSnapshot } from './progress.ts';
 
 /** Phases of a file encode, in order. */
@@ -22,29 +23,8 @@ export type EncodeEvent =
       readonly reason: string;
     }
   | ({ readonly type: 'progress' } & ProgressSnapshot)
-  | {
-      readonly type: 'segment-start';
-      readonly segment: number;
-      readonly worker: number;
-      readonly attempt: number;
-      readonly frames: number;
-    }
-  | {
-      readonly type: 'segment-done';
-      readonly segment: number;
-      readonly worker: number;
-      readonly attempt: number;
-      readonly frames: number;
-      readonly seconds: number;
-    }
-  | {
-      readonly type: 'segment-failed';
-      readonly segment: number;
-      readonly worker: number;
-      readonly attempt: number;
-      readonly cause: string;
-      readonly retry: boolean;
-    }
+  // The pool's own events (start, done, failed); its per-frame progress is folded into `progress`.
+  | Exclude<PoolEvent, { readonly type: 'segment-progress' }>
   | { readonly type: 'segment-reused'; readonly segment: number }
   | { readonly type: 'segment-discarded'; readonly segment: number; readonly reason: string };
 
