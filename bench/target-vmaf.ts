@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { EncodeReport } from '../src/batch/report.ts';
 import { scoreVmaf } from '../src/quality/vmaf/index.ts';
-import { buildMultiScene, CLIPS_WITH_AUDIO } from '../test/helpers/batch-clips.ts';
+import { buildStandardMultiScene } from '../test/helpers/batch-clips.ts';
 
 const { values } = parseArgs({ options: { target: { type: 'string', default: '93' } } });
 const target = Number(values.target);
@@ -28,13 +28,7 @@ function encode(args: string[]): EncodeReport {
 }
 
 try {
-  const input = await buildMultiScene(join(dir, 'multi.mp4'), {
-    clips: CLIPS_WITH_AUDIO,
-    secondsPerClip: 1.8,
-    width: 320,
-    height: 180,
-    fps: 25,
-  });
+  const input = await buildStandardMultiScene(join(dir, 'multi.mp4'));
   const t0 = performance.now();
   const tq = encode([input.path, '-o', join(dir, 'target.mp4'), '--target-vmaf', String(target)]);
   const tqSeconds = (performance.now() - t0) / 1000;

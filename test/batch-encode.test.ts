@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { EncodeReport } from '../src/batch/report.ts';
 import { inspectVideo } from '../src/media/inspect.ts';
 import { scanPackets } from '../src/media/packet-scan.ts';
-import { buildMultiScene, CLIPS_WITH_AUDIO, type MultiScene } from './helpers/batch-clips.ts';
+import { buildStandardMultiScene, type MultiScene } from './helpers/batch-clips.ts';
 import { eventsOf, reportOf, runCli } from './helpers/batch-cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -15,13 +15,7 @@ const dir = tempDir('qs-batch-encode-');
 let input: MultiScene;
 
 before(async () => {
-  input = await buildMultiScene(join(dir.path, 'multi.mp4'), {
-    clips: CLIPS_WITH_AUDIO,
-    secondsPerClip: 1.8,
-    width: 320,
-    height: 180,
-    fps: 25,
-  });
+  input = await buildStandardMultiScene(join(dir.path, 'multi.mp4'));
 });
 after(() => dir[Symbol.dispose]());
 

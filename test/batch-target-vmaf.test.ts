@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { EncodeReport } from '../src/batch/report.ts';
-import { buildMultiScene, CLIPS_WITH_AUDIO, type MultiScene } from './helpers/batch-clips.ts';
+import { buildStandardMultiScene, type MultiScene } from './helpers/batch-clips.ts';
 import { reportOf, runCli } from './helpers/batch-cli.ts';
 import { tempDir } from './helpers/tmp.ts';
 
@@ -11,13 +11,7 @@ const dir = tempDir('qs-batch-target-');
 let input: MultiScene;
 
 before(async () => {
-  input = await buildMultiScene(join(dir.path, 'multi.mp4'), {
-    clips: CLIPS_WITH_AUDIO,
-    secondsPerClip: 1.8,
-    width: 320,
-    height: 180,
-    fps: 25,
-  });
+  input = await buildStandardMultiScene(join(dir.path, 'multi.mp4'));
 });
 after(() => dir[Symbol.dispose]());
 

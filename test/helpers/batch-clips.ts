@@ -176,3 +176,18 @@ export async function buildMultiScene(path: string, o: MultiSceneOptions): Promi
   await writer.finish();
   return { path, frames: frameIndex, clipStarts, audioSamples: sampleIndex };
 }
+
+/**
+ * The file encoder's standard multi-scene input: the five clips with audio, 1.8 s each, at 320x180
+ * and 25 fps (225 frames, cuts at 45, 90, 135, 180). Shared by the encode and target-quality tests
+ * and the target-quality bench, so their figures are about the same input.
+ */
+export function buildStandardMultiScene(path: string): Promise<MultiScene> {
+  return buildMultiScene(path, {
+    clips: CLIPS_WITH_AUDIO,
+    secondsPerClip: 1.8,
+    width: 320,
+    height: 180,
+    fps: 25,
+  });
+}
