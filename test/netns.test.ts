@@ -2,29 +2,37 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { lossRuleArgs, ShapedNamespace, tbfArgs } from '../src/netem/netns.ts';
+import { lossRuleArgs, queueArgs, ShapedNamespace, shapedClassArgs } from '../src/netem/netns.ts';
 import { tempDir } from './helpers/tmp.ts';
 
-test('tbf and loss rule arguments', () => {
+test('shaped class, queue and loss rule arguments', () => {
   // 5 Mbit/s: 200 ms of queue is 125 000 bytes; burst 2500 B is below 4 MTUs, so 6000.
-  assert.deepEqual(tbfArgs({ rateBps: 5e6 }), [
-    'tbf',
+  assert.deepEqual(shapedClassArgs({ rateBps: 5e6 }), [
+    'parent',
+    '1:',
+    'classid',
+    '1:20',
+    'htb',
     'rate',
+    '5000000bit',
+    'ceil',
     '5000000bit',
     'burst',
     '6000',
+    'cburst',
+    '6000',
+  ]);
+  assert.deepEqual(queueArgs({ rateBps: 5e6 }), [
+    'parent',
+    '1:20',
+    'handle',
+    '20:',
+    'bfifo',
     'limit',
     '125000',
   ]);
-  assert.deepEqual(tbfArgs({ rateBps: 100e6, queueMs: 50 }), [
-    'tbf',
-    'rate',
-    '100000000bit',
-    'burst',
-    '50000',
-    'limit',
-    '625000',
-  ]);
+  assert.deepEqual(shapedClassArgs({ rateBps: 100e6 }).slice(-4), ['burst', '50000', 'cburst', '50000']);
+  assert.deepEqual(queueArgs({ rateBps: 100e6, queueMs: 50 }).at(-1), '625000');
   assert.deepEqual(lossRuleArgs(10), [
     '-o',
     'lo',
@@ -37,31 +45,40 @@ test('tbf and loss rule arguments', () => {
     '-j',
     'DROP',
   ]);
+  assert.deepEqual(lossRuleArgs(2, 8080).slice(0, 6), ['-o', 'lo', '-p', 'tcp', '--sport', '8080']);
 });
 
-// A TCP sender and receiver on the namespace's loopback: measures goodput over 1.5 s.
+// A TCP sender and receiver on the namespace's loopback: measures goodput over 1.5 s. With
+// `upload` the client sends to the server; otherwise the server sends to the client. The server
+// listens on the port given as the first argument.
 const THROUGHPUT = `
 import net from 'node:net';
-const server = net.createServer((s) => { let n = 0; const t0 = performance.now();
+const [port, direction] = process.argv.slice(2);
+const receive = (s) => { let n = 0; const t0 = performance.now();
   s.on('data', (b) => { n += b.length; });
-  setTimeout(() => { console.log(JSON.stringify({ bps: (n * 8) / ((performance.now() - t0) / 1000) })); process.exit(0); }, 1500); });
-server.listen(0, '127.0.0.1', () => {
-  const c = net.connect(server.address().port, '127.0.0.1');
-  const chunk = Buffer.alloc(64 * 1024);
-  const pump = () => { while (c.write(chunk)) {} };
-  c.on('drain', pump); c.on('connect', pump); c.on('error', () => {});
+  setTimeout(() => { console.log(JSON.stringify({ bps: (n * 8) / ((performance.now() - t0) / 1000) })); process.exit(0); }, 1500); };
+const send = (s) => { const chunk = Buffer.alloc(64 * 1024); const pump = () => { while (s.write(chunk)) {} };
+  s.on('drain', pump); s.on('error', () => {}); pump(); };
+const server = net.createServer((s) => (direction === 'upload' ? receive(s) : send(s)));
+server.listen(Number(port), '127.0.0.1', () => {
+  const c = net.connect(Number(port), '127.0.0.1');
+  c.on('connect', () => (direction === 'upload' ? send(c) : receive(c))); c.on('error', () => {});
 });`;
 
 test(
-  'a shaped namespace loopback carries the rate it is shaped to, follows steps, loses packets on request, and has no other link',
+  "a shaped namespace loopback carries the rate it is shaped to, follows steps, loses packets on request, shapes one port's downlink alone, and has no other link",
   { skip: process.getuid?.() !== 0 ? 'needs root' : false },
   async () => {
     using dir = tempDir();
     const script = join(dir.path, 'tp.mjs');
     writeFileSync(script, THROUGHPUT);
     await using ns = await ShapedNamespace.create('qs-test');
-    const measure = async () =>
-      (JSON.parse((await ns.exec(process.execPath, [script])).stdout) as { bps: number }).bps;
+    const measure = async (port = 7000, direction = 'download') =>
+      (
+        JSON.parse((await ns.exec(process.execPath, [script, String(port), direction])).stdout) as {
+          bps: number;
+        }
+      ).bps;
     const mbit = (bps: number) => (bps / 1e6).toFixed(2);
 
     await ns.shape({ rateBps: 4_000_000 });
@@ -91,6 +108,18 @@ test(
       share > 0.07 && share < 0.13,
       `dropped ${dropped} of ${sent} packets (${(share * 100).toFixed(1)}%)`,
     );
+
+    // Shaping one server port's downlink: that direction is shaped, the uplink to it is not.
+    await ns.shape({ rateBps: 4_000_000, sourcePort: 7001 });
+    const down = await measure(7001, 'download');
+    assert.ok(down > 3_000_000 && down < 4_400_000, `downlink ${mbit(down)} Mbit/s on a 4 Mbit/s link`);
+    const up = await measure(7001, 'upload');
+    assert.ok(up > 50_000_000, `uplink ${mbit(up)} Mbit/s: not shaped`);
+    const other = await measure(7002, 'download');
+    assert.ok(other > 50_000_000, `another port's downlink ${mbit(other)} Mbit/s: not shaped`);
+    await ns.shape({ rateBps: 8_000_000, sourcePort: 7001 });
+    const stepped = await measure(7001, 'download');
+    assert.ok(stepped > 6_000_000 && stepped < 8_800_000, `downlink ${mbit(stepped)} Mbit/s on 8 Mbit/s`);
 
     const links = (await ns.exec('ip', ['-o', 'link'])).stdout.trim().split('\n');
     assert.equal(links.length, 1);

@@ -1,7 +1,9 @@
 /**
  * A network namespace made for one test or benchmark, with its loopback shaped: rate and
- * bottleneck queue by `tc`'s token bucket filter (tbf), random loss by an iptables `statistic`
- * rule. Everything that should cross the shaped link runs inside the namespace
+ * bottleneck queue by a `tc` HTB class with a byte-limited FIFO, random loss by an iptables
+ * `statistic` rule. The shaped packets are either all of the loopback's or, as on a real path
+ * whose downlink is the bottleneck, only those leaving one server port (an iptables `CLASSIFY`
+ * rule picks them out: this kernel has no tc filters). Everything that should cross the shaped link runs inside the namespace
  * (`ip netns exec`), so traffic never leaves its loopback. Needs root, iproute2 and iptables
  * (`scripts/ensure-netshaping.sh` installs them).
  *
@@ -19,29 +21,67 @@ const ENSURE = fileURLToPath(new URL('../../scripts/ensure-netshaping.sh', impor
 /** How the loopback link behaves. Rates in bits per second. */
 export interface LinkShape {
   readonly rateBps: number;
-  /** Random loss of packets leaving through the loopback, percent. */
+  /** Random loss of the shaped packets, percent. */
   readonly lossPercent?: number;
   /** Bottleneck queue as milliseconds at the link rate (default 200); packets beyond it are dropped. */
   readonly queueMs?: number;
+  /**
+   * Shape only TCP packets from this port — a server's downlink — and leave the other direction
+   * (the viewer's feedback and TCP's acknowledgements) unshaped, like the uncongested uplink of a
+   * real path. Without it every packet on the loopback shares the one bottleneck, so feedback
+   * waits behind the video it reports on.
+   */
+  readonly sourcePort?: number;
 }
 
 /** Loopback MTU inside the namespace, as on an Ethernet link. */
 export const LINK_MTU = 1500;
 
-/** The `tc qdisc` arguments (after `root`) for a shape: a token bucket with a byte-limited queue. */
-export function tbfArgs(shape: LinkShape): string[] {
+/** HTB class of the shaped link; unshaped traffic goes to {@link FREE_CLASS}. */
+export const SHAPED_CLASS = '1:20';
+export const FREE_CLASS = '1:10';
+
+/**
+ * The `tc class` arguments (after `add`/`change dev lo`) for the shaped class: an HTB class whose
+ * rate and ceiling are the link rate, with a burst of a few milliseconds so the rate also holds
+ * over short spans.
+ */
+export function shapedClassArgs(shape: LinkShape): string[] {
   const rate = Math.max(8000, Math.round(shape.rateBps));
-  const queueBytes = Math.max(4 * LINK_MTU, Math.round(((rate / 8) * (shape.queueMs ?? 200)) / 1000));
-  // Burst: a few packets, so the rate holds on short time scales too.
   const burst = Math.max(4 * LINK_MTU, Math.round(rate / 8 / 250));
-  return ['tbf', 'rate', `${rate}bit`, 'burst', String(burst), 'limit', String(queueBytes)];
+  return [
+    'parent',
+    '1:',
+    'classid',
+    SHAPED_CLASS,
+    'htb',
+    'rate',
+    `${rate}bit`,
+    'ceil',
+    `${rate}bit`,
+    'burst',
+    String(burst),
+    'cburst',
+    String(burst),
+  ];
 }
 
-/** The iptables rule arguments that drop `percent` of packets leaving through the loopback. */
-export function lossRuleArgs(percent: number): string[] {
+/** The `tc qdisc` arguments (after `add`/`change dev lo`) for the shaped class's byte-limited queue. */
+export function queueArgs(shape: LinkShape): string[] {
+  const rate = Math.max(8000, Math.round(shape.rateBps));
+  const queueBytes = Math.max(4 * LINK_MTU, Math.round(((rate / 8) * (shape.queueMs ?? 200)) / 1000));
+  return ['parent', SHAPED_CLASS, 'handle', '20:', 'bfifo', 'limit', String(queueBytes)];
+}
+
+/** iptables match arguments for the shaped packets: all of the loopback's, or those from one port. */
+export function shapedMatchArgs(sourcePort: number | undefined): string[] {
+  return sourcePort === undefined ? ['-o', 'lo'] : ['-o', 'lo', '-p', 'tcp', '--sport', String(sourcePort)];
+}
+
+/** The iptables rule arguments that drop `percent` of the shaped packets. */
+export function lossRuleArgs(percent: number, sourcePort?: number): string[] {
   return [
-    '-o',
-    'lo',
+    ...shapedMatchArgs(sourcePort),
     '-m',
     'statistic',
     '--mode',
@@ -88,16 +128,71 @@ export class ShapedNamespace implements AsyncDisposable {
     return ns;
   }
 
-  #lossPercent = 0;
+  /** What the loopback is set up as now: which packets are shaped, and the loss rule. */
+  #applied: { sourcePort: number | undefined; lossPercent: number } | null = null;
 
-  /** Applies (or changes) the link shape at once. */
+  /**
+   * Applies (or changes) the link shape at once. A change of rate or queue keeps the packets
+   * already queued; a change of `sourcePort` rebuilds the link.
+   */
   async shape(shape: LinkShape): Promise<void> {
-    await this.exec('tc', ['qdisc', 'replace', 'dev', 'lo', 'root', ...tbfArgs(shape)]);
     const loss = shape.lossPercent ?? 0;
-    if (loss !== this.#lossPercent) {
+    if (this.#applied === null || this.#applied.sourcePort !== shape.sourcePort) {
+      await this.unshape();
+      // HTB sorts packets by skb->priority, which the CLASSIFY target sets: the shaped packets
+      // go to the shaped class, the rest to a class far faster than anything here.
+      const defaultClass = shape.sourcePort === undefined ? '20' : '10';
+      await this.exec('tc', [
+        'qdisc',
+        'add',
+        'dev',
+        'lo',
+        'root',
+        'handle',
+        '1:',
+        'htb',
+        'default',
+        defaultClass,
+      ]);
+      await this.exec('tc', [
+        'class',
+        'add',
+        'dev',
+        'lo',
+        'parent',
+        '1:',
+        'classid',
+        FREE_CLASS,
+        'htb',
+        'rate',
+        '10gbit',
+        'quantum',
+        '200000',
+      ]);
+      await this.exec('tc', ['class', 'add', 'dev', 'lo', ...shapedClassArgs(shape)]);
+      await this.exec('tc', ['qdisc', 'add', 'dev', 'lo', ...queueArgs(shape)]);
+      if (shape.sourcePort !== undefined) {
+        await this.exec('iptables', [
+          '-t',
+          'mangle',
+          '-A',
+          'POSTROUTING',
+          ...shapedMatchArgs(shape.sourcePort),
+          '-j',
+          'CLASSIFY',
+          '--set-class',
+          SHAPED_CLASS,
+        ]);
+      }
+      this.#applied = { sourcePort: shape.sourcePort, lossPercent: 0 };
+    } else {
+      await this.exec('tc', ['class', 'change', 'dev', 'lo', ...shapedClassArgs(shape)]);
+      await this.exec('tc', ['qdisc', 'change', 'dev', 'lo', ...queueArgs(shape)]);
+    }
+    if (loss !== this.#applied.lossPercent) {
       await this.exec('iptables', ['-F', 'OUTPUT']);
-      if (loss > 0) await this.exec('iptables', ['-A', 'OUTPUT', ...lossRuleArgs(loss)]);
-      this.#lossPercent = loss;
+      if (loss > 0) await this.exec('iptables', ['-A', 'OUTPUT', ...lossRuleArgs(loss, shape.sourcePort)]);
+      this.#applied = { ...this.#applied, lossPercent: loss };
     }
   }
 
@@ -105,7 +200,8 @@ export class ShapedNamespace implements AsyncDisposable {
   async unshape(): Promise<void> {
     await this.exec('tc', ['qdisc', 'del', 'dev', 'lo', 'root']).catch(() => undefined);
     await this.exec('iptables', ['-F', 'OUTPUT']).catch(() => undefined);
-    this.#lossPercent = 0;
+    await this.exec('iptables', ['-t', 'mangle', '-F', 'POSTROUTING']).catch(() => undefined);
+    this.#applied = null;
   }
 
   /**

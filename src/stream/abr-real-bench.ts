@@ -1,6 +1,7 @@
 /**
  * Adaptive bitrate on a real, shaped link: the stream server and a headless Chromium viewer run
- * inside a network namespace whose loopback is shaped by `tc` (src/netem/netns.ts); the link's
+ * inside a network namespace whose loopback is shaped by `tc` (src/netem/netns.ts) in the
+ * server → viewer direction; the link's
  * capacity follows a trace of steps while the bench samples, every 250 ms, the encoder's target,
  * the bitrate actually sent, the per-frame network delay (send → receive, which grows with the
  * bottleneck queue) and the viewer's decoding. The caller must already be inside the namespace.
@@ -99,10 +100,6 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
   let minDelay = Number.POSITIVE_INFINITY;
   const first = o.trace[0];
   if (first === undefined) throw new QuadStreamError('config', 'abr.empty-trace', 'the link trace is empty');
-  await o.link.shape({
-    rateBps: first.rateBps,
-    ...(first.lossPercent === undefined ? {} : { lossPercent: first.lossPercent }),
-  });
   await using server = await StreamServer.start({
     source: 'test',
     width: o.width,
@@ -122,6 +119,15 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
       recent.push(d);
     },
   });
+  // The bottleneck is the server's downlink; the viewer's feedback and TCP's acknowledgements
+  // travel unshaped, as on a real path whose uplink is not congested.
+  const shapeAt = (step: LinkStep) =>
+    o.link.shape({
+      rateBps: step.rateBps,
+      sourcePort: server.port,
+      ...(step.lossPercent === undefined ? {} : { lossPercent: step.lossPercent }),
+    });
+  await shapeAt(first);
   await using browser = await HeadlessBrowser.launch();
   await browser.open(`${server.url}?codec=${o.codec}`);
   const started = Date.now();
@@ -145,10 +151,7 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
     if (next !== undefined && tS >= next.atS) {
       step++;
       capacity = next.rateBps;
-      await o.link.shape({
-        rateBps: next.rateBps,
-        ...(next.lossPercent === undefined ? {} : { lossPercent: next.lossPercent }),
-      });
+      await shapeAt(next);
       say(
         `t=${tS.toFixed(1)} s: link ${(next.rateBps / 1e6).toFixed(1)} Mbit/s${next.lossPercent ? `, ${next.lossPercent}% loss` : ''}`,
       );

@@ -54,6 +54,7 @@ interface AbrFlags {
   codec: string;
   json?: boolean;
   plot?: string;
+  bitrate?: string;
 }
 
 function usage(message: string): QuadStreamError {
@@ -127,6 +128,7 @@ export function registerBenchAbr(bench: Command): void {
     .option('--size <WxH>', 'picture size', '1280x720')
     .option('--fps <n>', 'frame rate', '30')
     .option('--codec <codec>', 'h264, vp9 or av1', 'h264')
+    .option('--bitrate <Mbit/s>', "start bitrate (default: the trace's)")
     .option('--plot <file.svg>', 'write rates and delays over time as SVG')
     .option('--json', 'the report as the last line of stdout')
     .action(
@@ -145,6 +147,8 @@ export function registerBenchAbr(bench: Command): void {
         const fps = Number(flags.fps);
         if (!(fps > 0 && fps <= 240)) throw usage(`--fps ${flags.fps}: expected a frame rate`);
         if (!isCodec(flags.codec)) throw usage(`--codec ${flags.codec}: expected h264, vp9 or av1`);
+        const startBps = flags.bitrate === undefined ? trace.startBps : Number(flags.bitrate) * 1e6;
+        if (!(startBps > 0)) throw usage(`--bitrate ${flags.bitrate}: expected Mbit/s`);
         const inside = process.env[NETNS_ENV];
         const { ShapedNamespace } = await import('../../netem/netns.ts');
         if (inside === undefined) {
@@ -166,7 +170,7 @@ export function registerBenchAbr(bench: Command): void {
           fps,
           codec: flags.codec,
           abr: flags.abr as ControllerKind,
-          startBitrateBps: trace.startBps,
+          startBitrateBps: startBps,
           minBitrateBps: 300_000,
           maxBitrateBps: 40e6,
           onProgress: (line) => process.stderr.write(`${line}\n`),
