@@ -39,6 +39,9 @@ function obs(over: Partial<RateObservation> = {}): RateObservation {
     lastSendTimeMs: null,
     lastReceiveTimeMs: null,
     feedbackAgeMs: 5,
+    linkRateBps: null,
+    recentLinkRateBps: null,
+    pendingDelayMs: 0,
     ...over,
   };
 }

@@ -38,6 +38,7 @@ function drive(
       const start = Math.max(now, linkFreeMs.get(v)!);
       const done = start + (bytes * 8 * 1000) / cap;
       linkFreeMs.set(v, done);
+      rate.onSent({ viewerId: v, sequence: i & 0xffffffff, bytes, sentMs: now }, now);
       pending.push({ viewerId: v, seq: i & 0xffffffff, bytes, sentMs: now, receivedMs: done + 5 });
     }
     const d = rate.decide(

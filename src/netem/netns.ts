@@ -43,12 +43,12 @@ export const FREE_CLASS = '1:10';
 
 /**
  * The `tc class` arguments (after `add`/`change dev lo`) for the shaped class: an HTB class whose
- * rate and ceiling are the link rate, with a burst of a few milliseconds so the rate also holds
- * over short spans.
+ * rate and ceiling are the link rate, with a burst of one millisecond at that rate (two packets at
+ * least), so the link also holds its rate over a single frame, as a serial link does.
  */
 export function shapedClassArgs(shape: LinkShape): string[] {
   const rate = Math.max(8000, Math.round(shape.rateBps));
-  const burst = Math.max(4 * LINK_MTU, Math.round(rate / 8 / 250));
+  const burst = Math.max(2 * LINK_MTU, Math.round(rate / 8 / 1000));
   return [
     'parent',
     '1:',
@@ -102,7 +102,7 @@ export class ShapedNamespace implements AsyncDisposable {
     this.name = name;
   }
 
-  /** Creates the namespace, brings its loopback up with a 1500-byte MTU (like a real link). */
+  /** Creates the namespace, brings its loopback up with 1500-byte packets (like a real link). */
   static async create(prefix = 'qs'): Promise<ShapedNamespace> {
     if (process.getuid?.() !== 0) {
       throw new QuadStreamError('config', 'netns.not-root', 'network namespaces and tc need root');
@@ -119,7 +119,19 @@ export class ShapedNamespace implements AsyncDisposable {
     await ip(['netns', 'add', name]);
     const ns = new ShapedNamespace(name);
     try {
-      await ns.exec('ip', ['link', 'set', 'lo', 'mtu', '1500']);
+      // Packets of one MTU on the wire: without this the kernel hands the loopback segments of up
+      // to 64 KiB (GSO), which a shaper releases whole, so a frame would arrive in a few bursts.
+      await ns.exec('ip', [
+        'link',
+        'set',
+        'lo',
+        'mtu',
+        String(LINK_MTU),
+        'gso_max_size',
+        String(LINK_MTU),
+        'gso_max_segs',
+        '1',
+      ]);
       await ns.exec('ip', ['link', 'set', 'lo', 'up']);
     } catch (error) {
       await ns[Symbol.asyncDispose]();

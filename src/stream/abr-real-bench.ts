@@ -47,7 +47,10 @@ export interface AbrSample {
   readonly targetBps: number;
   /** Bitrate sent to the viewer over the last second. */
   readonly sentBps: number;
-  /** Median send → receive delay of the frames received in the last 250 ms, above the run's minimum. */
+  /**
+   * Median queuing delay of the frames received in the last 250 ms: send → receive less the
+   * frame's transmission time at the capacity, above the run's minimum of that.
+   */
   readonly queueMs: number | null;
   /** Glass-to-glass p95 over the last 5 s. */
   readonly latencyP95Ms: number | null;
@@ -58,6 +61,8 @@ export interface AbrSample {
     readonly queuingDelayMs: number;
     readonly delayTrendMsPerMs: number;
     readonly throughputBps: number | null;
+    readonly linkRateBps: number | null;
+    readonly pendingDelayMs: number;
     readonly reason: string;
   } | null;
 }
@@ -91,15 +96,23 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
         queuingDelayMs: obs.queuingDelayMs,
         delayTrendMsPerMs: obs.delayTrendMsPerMs,
         throughputBps: obs.throughputBps,
+        linkRateBps: obs.linkRateBps,
+        pendingDelayMs: obs.pendingDelayMs,
         reason: decision.reason,
       };
     },
   });
-  // Per-frame network delay (send → receive on the server's clock).
+  // Per-frame network delay (send → receive on the server's clock) less the frame's own
+  // transmission time at the link's capacity: what is left is the wait in the queue (plus a
+  // constant base, the run's minimum, taken off when sampling).
   let recent: number[] = [];
   let minDelay = Number.POSITIVE_INFINITY;
   const first = o.trace[0];
   if (first === undefined) throw new QuadStreamError('config', 'abr.empty-trace', 'the link trace is empty');
+  let capacity = first.rateBps;
+  // When each capacity began (wall clock), for frames that straddle a step.
+  const capacityFrom: { atMs: number; rateBps: number }[] = [{ atMs: 0, rateBps: first.rateBps }];
+  const capacityAt = (ms: number) => capacityFrom.findLast((c) => c.atMs <= ms)?.rateBps ?? first.rateBps;
   await using server = await StreamServer.start({
     source: 'test',
     width: o.width,
@@ -114,8 +127,12 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
     rateController: rate,
     onFrameFinished: (_viewer, r) => {
       if (!Number.isFinite(r.receivedMs) || !Number.isFinite(r.sentMs)) return;
-      const d = r.receivedMs - r.sentMs;
-      minDelay = Math.min(minDelay, d);
+      // A frame sent before a step and received after it crossed the link at both rates: take
+      // out its transmission at the faster one, and leave it out of the minimum.
+      const atSend = capacityAt(r.sentMs);
+      const atReceive = capacityAt(r.receivedMs);
+      const d = r.receivedMs - r.sentMs - (r.bytes * 8 * 1000) / Math.max(atSend, atReceive);
+      if (atSend === atReceive) minDelay = Math.min(minDelay, d);
       recent.push(d);
     },
   });
@@ -143,7 +160,6 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
   let lastDecodeAt = Date.now();
   let maxStallMs = 0;
   const t0 = Date.now();
-  let capacity = first.rateBps;
   for (;;) {
     const tS = (Date.now() - t0) / 1000;
     if (tS >= o.durationS) break;
@@ -151,6 +167,7 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
     if (next !== undefined && tS >= next.atS) {
       step++;
       capacity = next.rateBps;
+      capacityFrom.push({ atMs: Date.now(), rateBps: capacity });
       await shapeAt(next);
       say(
         `t=${tS.toFixed(1)} s: link ${(next.rateBps / 1e6).toFixed(1)} Mbit/s${next.lossPercent ? `, ${next.lossPercent}% loss` : ''}`,

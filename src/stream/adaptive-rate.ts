@@ -29,6 +29,7 @@ import type {
   RateController,
   RateDecision,
   RateViewer,
+  SentSample,
 } from './rate-control.ts';
 
 /** Options of {@link AdaptiveRate}. Bitrates in bits per second. */
@@ -37,6 +38,12 @@ export interface AdaptiveRateOptions {
   readonly minBitrateBps: number;
   readonly maxBitrateBps: number;
   readonly startBitrateBps: number;
+  /**
+   * In-flight window per viewer: the link rate times the smallest round trip plus this many ms
+   * (default 100): after a capacity drop at most about this much (at the old rate) is queued.
+   * `null` for no window.
+   */
+  readonly inFlightWindowMs?: number | null;
   /** Encoders that reopen for a change: at most one change per this interval (default 2000 ms). */
   readonly reopenIntervalMs?: number;
   /** …and only for a change of at least this fraction (default 0.15). */
@@ -73,29 +80,8 @@ interface Track {
   lastWire: number | null;
   lastUnwrapped: number;
   target: { bitrateBps: number; reason: RateReason } | null;
-  /** Receive time of the previous frame (server clock), for link-rate samples. */
-  lastReceivedMs: number | null;
-  /** Recent per-frame link-rate samples, bits per second. */
-  linkSamples: number[];
-}
-
-/** Link-rate samples kept per viewer (about a second at 30 fps). */
-const LINK_SAMPLES = 30;
-
-/**
- * One frame's link-rate sample: its bits over the time the link spent delivering it — from when
- * it was sent, or from when the previous frame finished arriving if that was later (the link was
- * busy until then). On a path with little propagation delay this is the bottleneck's rate.
- */
-export function linkRateSample(
-  bytes: number,
-  sentMs: number,
-  receivedMs: number,
-  previousReceivedMs: number | null,
-): number | null {
-  const busyFrom = previousReceivedMs === null ? sentMs : Math.max(sentMs, previousReceivedMs);
-  const spanMs = receivedMs - busyFrom;
-  return spanMs > 0.5 ? (bytes * 8 * 1000) / spanMs : null;
+  /** Highest unwrapped sequence number recorded as sent. */
+  sentThrough: number;
 }
 
 /** Adaptive bitrate for the stream hub. */
@@ -119,13 +105,13 @@ export class AdaptiveRate implements RateController {
     this.#tracks.set(viewer.id, {
       viewer,
       joinedMs: nowMs,
-      estimator: createEstimator(),
+      // The viewer timestamps whole frames: take each frame's transmission time out of its delay.
+      estimator: createEstimator({ correctTransmission: true }),
       controller: createController(this.#o.kind, bounds, this.#current),
       lastWire: null,
       lastUnwrapped: 0,
       target: null,
-      lastReceivedMs: null,
-      linkSamples: [],
+      sentThrough: Number.NEGATIVE_INFINITY,
     });
   }
 
@@ -133,28 +119,38 @@ export class AdaptiveRate implements RateController {
     this.#tracks.delete(viewerId);
   }
 
+  inFlightBudgetBytes(viewerId: number, nowMs: number): number | undefined {
+    const windowMs = this.#o.inFlightWindowMs === undefined ? 100 : this.#o.inFlightWindowMs;
+    const t = this.#tracks.get(viewerId);
+    if (windowMs === null || t === undefined) return undefined;
+    const obs = estimatorObserve(t.estimator, nowMs);
+    // The recent link rate follows a drop within a few frames; before one is measured, what is
+    // delivered (at least) gets through.
+    const rateBps = obs.recentLinkRateBps ?? obs.linkRateBps ?? obs.throughputBps;
+    if (rateBps === null) return undefined;
+    return (rateBps / 8) * ((obs.minRttMs + windowMs) / 1000);
+  }
+
+  onSent(sample: SentSample, _nowMs: number): void {
+    const t = this.#tracks.get(sample.viewerId);
+    if (t === undefined) return;
+    const seq = this.#unwrap(t, sample.sequence);
+    t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
+    t.sentThrough = Math.max(t.sentThrough, seq);
+  }
+
   onDelivery(sample: DeliverySample, nowMs: number): void {
     const t = this.#tracks.get(sample.viewerId);
     if (t === undefined) return;
     const seq = this.#unwrap(t, sample.sequence);
-    const rate = linkRateSample(sample.bytes, sample.sentMs, sample.receivedMs, t.lastReceivedMs);
-    t.lastReceivedMs = Math.max(t.lastReceivedMs ?? sample.receivedMs, sample.receivedMs);
-    if (rate !== null) {
-      t.linkSamples.push(rate);
-      if (t.linkSamples.length > LINK_SAMPLES) t.linkSamples.shift();
+    // A frame sent before this viewer's track existed: record its sending first.
+    if (seq > t.sentThrough) {
+      t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
+      t.sentThrough = seq;
     }
-    // A frame arrives whole: its arrival includes its own transmission at the link's rate. On
-    // slow links that is tens of milliseconds per frame and would read as queueing, so take it
-    // out (the median link-rate sample is robust to the player's receive-time jitter).
-    const linkBps = median(t.linkSamples);
-    const txMs = linkBps === null ? 0 : (sample.bytes * 8 * 1000) / linkBps;
-    const receiveTimeMs = Math.max(sample.sentMs, sample.receivedMs - txMs);
-    // The hub reports a frame once the viewer has it; its send record goes in first so the
-    // estimator sees the frame as sent, then delivered.
-    t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
     t.estimator = estimatorOnFeedback(
       t.estimator,
-      { seq, sendTimeMs: sample.sentMs, receiveTimeMs, sizeBytes: sample.bytes },
+      { seq, sendTimeMs: sample.sentMs, receiveTimeMs: sample.receivedMs, sizeBytes: sample.bytes },
       nowMs,
     );
   }
@@ -263,10 +259,4 @@ export class AdaptiveRate implements RateController {
     }
     return unwrapped;
   }
-}
-
-function median(values: readonly number[]): number | null {
-  if (values.length < 5) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

@@ -15,7 +15,7 @@ import type { SessionEvent } from '../encode/session.ts';
 import { logger, type Logger } from '../log.ts';
 import type { EncodedFrame } from './encoded-frame.ts';
 import { LivePipeline, type PipelineStats } from './pipeline.ts';
-import type { DeliverySample, QueueDropSample, RateController } from './rate-control.ts';
+import type { DeliverySample, QueueDropSample, RateController, SentSample } from './rate-control.ts';
 import { CLOSE_CODES, Viewer, type ViewerHost, type ViewerLimits } from './viewer.ts';
 import type { SentRecord, ViewerFigures } from './viewer-stats.ts';
 
@@ -167,6 +167,14 @@ export class StreamHub implements ViewerHost {
     this.#keyframeRequestedMs = now;
     this.log.debug({ viewer: viewer.id, reason }, 'keyframe requested');
     pipeline.requestKeyframe();
+  }
+
+  inFlightBudgetBytes(viewer: Viewer): number | undefined {
+    return this.#o.rateController?.inFlightBudgetBytes?.(viewer.id, wallClockMs());
+  }
+
+  sent(sample: SentSample, nowMs: number): void {
+    this.#o.rateController?.onSent(sample, nowMs);
   }
 
   delivery(sample: DeliverySample, nowMs: number): void {

@@ -33,6 +33,15 @@ export interface DeliverySample {
   readonly decodedMs: number;
 }
 
+/** One frame handed to a viewer's socket. Times are the server's clock, epoch milliseconds. */
+export interface SentSample {
+  readonly viewerId: number;
+  readonly sequence: number;
+  /** Size of the frame message on the wire (header and payload), bytes. */
+  readonly bytes: number;
+  readonly sentMs: number;
+}
+
 /** Frames the server dropped for a viewer (its queue was over its bound): loss as the sender sees it. */
 export interface QueueDropSample {
   readonly viewerId: number;
@@ -64,6 +73,14 @@ export interface EncoderState {
 export interface RateController {
   viewerJoined(viewer: RateViewer, nowMs: number): void;
   viewerLeft(viewerId: number, nowMs: number): void;
+  /**
+   * Optional: the most bytes a viewer may have in flight (sent, not yet reported), or `undefined`
+   * for no limit. Frames beyond it wait in the viewer's queue, which is cut to a keyframe when it
+   * grows too long: after a capacity drop that bounds the queue the link must drain.
+   */
+  inFlightBudgetBytes?(viewerId: number, nowMs: number): number | undefined;
+  /** Each frame as it is handed to a viewer's socket (what is in flight, before any report). */
+  onSent(sample: SentSample, nowMs: number): void;
   /** Each frame's delivery, in the order the viewer reported them. */
   onDelivery(sample: DeliverySample, nowMs: number): void;
   /** A round-trip time measured by the server's ping to the viewer. */

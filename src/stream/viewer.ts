@@ -32,7 +32,7 @@ import {
 import type { Codec } from '../core/units.ts';
 import type { Logger } from '../log.ts';
 import type { EncodedFrame, StreamDescription } from './encoded-frame.ts';
-import type { DeliverySample, QueueDropSample } from './rate-control.ts';
+import type { DeliverySample, QueueDropSample, SentSample } from './rate-control.ts';
 import { ViewerQueue } from './viewer-queue.ts';
 import { ViewerStats, type SentRecord, type ViewerFigures } from './viewer-stats.ts';
 
@@ -98,6 +98,14 @@ export interface ViewerHost {
   leave(viewer: Viewer): void;
   /** A keyframe for this viewer (merged with others' requests). */
   requestKeyframe(viewer: Viewer, reason: string): void;
+  /**
+   * Most bytes this viewer may have sent but not acknowledged (an adaptive-bitrate window sized
+   * from its link rate), or `undefined` for no limit beyond `maxInFlightMs`. One frame may always
+   * be in flight.
+   */
+  inFlightBudgetBytes(viewer: Viewer): number | undefined;
+  /** A frame went to this viewer's socket. */
+  sent(sample: SentSample, nowMs: number): void;
   delivery(sample: DeliverySample, nowMs: number): void;
   queueDrop(sample: QueueDropSample, nowMs: number): void;
   rtt(viewer: Viewer, rttMs: number, nowMs: number): void;
@@ -109,6 +117,7 @@ type State = 'hello' | 'joining' | 'streaming' | 'closed';
 
 interface Unacked {
   readonly sequence: number;
+  readonly bytes: number;
   readonly captureMs: number;
   readonly durationMs: number;
 }
@@ -123,6 +132,8 @@ export class Viewer {
   readonly #stats: ViewerStats;
   readonly #sent = new Map<number, SentRecord>();
   readonly #unacked: Unacked[] = [];
+  /** Bytes of the frames in `#unacked`. */
+  #unackedBytes = 0;
   #state: State = 'hello';
   #codec: Codec | null = null;
   #label = '';
@@ -406,7 +417,7 @@ export class Viewer {
     if (ackedThrough !== undefined) {
       // The socket delivers in order: everything up to the newest reported frame has arrived.
       while (this.#unacked.length > 0 && sequenceDelta(this.#unacked[0]!.sequence, ackedThrough) <= 0)
-        this.#unacked.shift();
+        this.#unackedBytes -= this.#unacked.shift()!.bytes;
     }
     this.#pruneSent(now);
     this.#pump();
@@ -427,7 +438,8 @@ export class Viewer {
       this.#state === 'streaming' &&
       this.#ws.readyState === this.#ws.OPEN &&
       this.#bufferedBytes < limits.maxBufferedBytes &&
-      this.inFlightMs < limits.maxInFlightMs
+      this.inFlightMs < limits.maxInFlightMs &&
+      (this.#unackedBytes === 0 || this.#unackedBytes < (this.#host.inFlightBudgetBytes(this) ?? Infinity))
     );
   }
 
@@ -475,12 +487,15 @@ export class Viewer {
       finished: false,
     };
     this.#sent.set(frame.sequence, record);
+    this.#unackedBytes += bytes;
     this.#unacked.push({
+      bytes,
       sequence: frame.sequence,
       captureMs: frame.captureMs,
       durationMs: frame.durationMs,
     });
     this.#stats.onSent(record);
+    this.#host.sent({ viewerId: this.id, sequence: frame.sequence, bytes, sentMs }, sentMs);
   }
 
   #sendConfigIfChanged(d: StreamDescription): void {

@@ -34,6 +34,8 @@ export const GCC_CLASSIC_OVERRIDES = {
   standingQueueLimitMs: Infinity,
   drainMinQueueMs: Infinity,
   additivePacketBytes: 1200,
+  pendingDelayGuard: false,
+  useLinkRate: false,
 } as const;
 
 /** A controller of `kind` with `bounds`, starting at `startBitrateBps`. */

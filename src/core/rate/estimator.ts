@@ -46,12 +46,25 @@ export interface EstimatorParams {
   readonly initialRttMs: number;
   /** A sent frame without feedback after this long no longer counts as in flight. */
   readonly inFlightTimeoutMs: number;
+  /** Per-frame link-rate (dispersion) samples behind {@link RateObservation.linkRateBps}. */
+  readonly linkRateSamples: number;
+  /** Samples behind {@link RateObservation.recentLinkRateBps}. */
+  readonly recentLinkRateSamples: number;
+  /** The link rate is forgotten this long after its newest sample (the link was not busy since), ms. */
+  readonly linkRateMaxAgeMs: number;
+  /**
+   * Take each frame's own transmission time at the measured link rate out of its receive time
+   * before delays are computed (see {@link estimatorOnFeedback}). On for real links, where the
+   * viewer timestamps whole frames; the simulator's controllers were tuned without it.
+   */
+  readonly correctTransmission: boolean;
 }
 
 /**
  * Default estimator tunables: a 60-frame throughput window, a 10-frame short window, GCC's
  * trendline (20 points, smoothing 0.9), a 10 s base-delay memory in 1 s buckets, a 200 ms
- * standing-queue window, loss over the last 60 sequence numbers, RFC 6298 RTT smoothing.
+ * standing-queue window, loss over the last 60 sequence numbers, RFC 6298 RTT smoothing, link rate
+ * as the median of 30 per-frame samples (5 for the recent one).
  */
 export const DEFAULT_ESTIMATOR_PARAMS: EstimatorParams = {
   windowSamples: 60,
@@ -66,6 +79,10 @@ export const DEFAULT_ESTIMATOR_PARAMS: EstimatorParams = {
   rttSmoothing: 0.125,
   initialRttMs: 100,
   inFlightTimeoutMs: 2_000,
+  linkRateSamples: 30,
+  recentLinkRateSamples: 5,
+  linkRateMaxAgeMs: 2_000,
+  correctTransmission: false,
 };
 
 /** A frame as the sender sent it. */
@@ -96,7 +113,10 @@ interface DeliveredSample {
   readonly sendTimeMs: number;
   readonly receiveTimeMs: number;
   readonly sizeBytes: number;
-  /** Receive time minus send time: the one-way delay plus the (unknown, constant) clock offset. */
+  /**
+   * Receive time minus send time minus the frame's own transmission time at the link rate: the
+   * one-way delay plus the (unknown, constant) clock offset.
+   */
   readonly owdMs: number;
   /** False for a late (out-of-order) frame: it counts for throughput, not for the trend. */
   readonly inOrder: boolean;
@@ -140,6 +160,8 @@ export interface EstimatorState {
   readonly highestSeq: number | null;
   readonly trendline: TrendlineState;
   readonly baseDelay: readonly MinBucket[];
+  /** The same over raw receive times (no transmission correction): the busy test of link-rate samples. */
+  readonly rawBaseDelay: readonly MinBucket[];
   readonly minRtt: readonly MinBucket[];
   readonly smoothedRttMs: number | null;
   /** Feedback reports processed so far (late ones included). */
@@ -148,6 +170,14 @@ export interface EstimatorState {
   readonly lastFeedbackMs: number | null;
   /** Bytes of all in-order delivered frames so far. */
   readonly deliveredBytes: number;
+  /** Recent per-frame link-rate samples, bits per second, oldest first. */
+  readonly linkRates: readonly number[];
+  /** Recent samples of {@link frameArrivalRate}, bits per second, oldest first. */
+  readonly arrivalRates: readonly number[];
+  /** Sender-clock time of the newest link-rate sample. */
+  readonly lastLinkRateMs: number | null;
+  /** Raw receive time of the latest in-order frame (viewer clock). */
+  readonly lastRawReceiveMs: number | null;
 }
 
 /**
@@ -203,6 +233,21 @@ export interface RateObservation {
   readonly lastReceiveTimeMs: number | null;
   /** Milliseconds since the last feedback report, `null` before the first one. */
   readonly feedbackAgeMs: number | null;
+  /**
+   * Bottleneck rate measured from how whole frames arrive (bits per second): the median of the
+   * last `linkRateSamples` samples of {@link frameLinkRate} — frames that queued behind the one
+   * before them, whose arrival gap is their transmission at the bottleneck. `null` before five
+   * and `linkRateMaxAgeMs` after the newest: only measured while the stream fills the link.
+   */
+  readonly linkRateBps: number | null;
+  /** The same over the last `recentLinkRateSamples` frames: follows a capacity change in a few frames. */
+  readonly recentLinkRateBps: number | null;
+  /**
+   * How long the oldest frame still in flight has been waiting beyond the smallest round trip and
+   * its own transmission time (ms): a queue the sender sees before any report about it arrives.
+   * 0 when nothing is late.
+   */
+  readonly pendingDelayMs: number;
 }
 
 /** A new estimator with no history. `params` default to {@link DEFAULT_ESTIMATOR_PARAMS}. */
@@ -227,11 +272,16 @@ export function createEstimator(params: Partial<EstimatorParams> = {}): Estimato
       prevReceiveMs: null,
     },
     baseDelay: [],
+    rawBaseDelay: [],
     minRtt: [],
     smoothedRttMs: null,
     feedbackCount: 0,
     lastFeedbackMs: null,
     deliveredBytes: 0,
+    linkRates: [],
+    arrivalRates: [],
+    lastLinkRateMs: null,
+    lastRawReceiveMs: null,
   };
 }
 
@@ -271,11 +321,39 @@ export function estimatorOnFeedback(
   const receivedSeqs = insertSorted(state.receivedSeqs, seq).filter((s) => s >= lowestKept);
   const lateSeqs = (inOrder ? state.lateSeqs : [...state.lateSeqs, seq]).filter((s) => s >= lowestKept);
 
-  const owdMs = feedback.receiveTimeMs - feedback.sendTimeMs;
+  // A frame arrives whole: its arrival includes its own transmission at the link's rate, which
+  // on a slow link is tens of milliseconds and would read as queueing. Measure the link's rate
+  // from the frame's arrival, then take that time out of the receive time used for delays.
+  let linkRates = state.linkRates;
+  let arrivalRates = state.arrivalRates;
+  let receiveTimeMs = feedback.receiveTimeMs;
+  if (inOrder) {
+    const rawBaseMs = minOf(state.rawBaseDelay);
+    const arrival = frameArrivalRate(feedback, rawBaseMs, state.lastRawReceiveMs);
+    if (arrival !== null) arrivalRates = pushWindow(arrivalRates, arrival, p.linkRateSamples);
+    const rate = frameLinkRate(feedback, rawBaseMs, state.lastRawReceiveMs);
+    if (rate !== null) {
+      // Samples from before a long spell without any start afresh: the capacity may have moved.
+      const stale = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs > p.linkRateMaxAgeMs;
+      linkRates = pushWindow(stale ? [] : linkRates, rate, p.linkRateSamples);
+    }
+    // The busy samples' link rate, or (none lately) the arrival rate of every frame, which reads
+    // high on an idle link and so never corrects too much.
+    const linkBps = medianOf(linkRates, 5) ?? medianOf(arrivalRates, 5);
+    if (linkBps !== null && rawBaseMs !== null && p.correctTransmission) {
+      // Never more than the frame's delay above the smallest raw delay: a link rate measured
+      // before the capacity rose would over-correct, and the base delay (a minimum) would keep
+      // the error for its whole memory.
+      const rawAboveBaseMs = Math.max(0, feedback.receiveTimeMs - feedback.sendTimeMs - rawBaseMs);
+      receiveTimeMs -= Math.min((feedback.sizeBytes * 8 * 1000) / linkBps, rawAboveBaseMs);
+    }
+  }
+  const owdMs = receiveTimeMs - feedback.sendTimeMs;
+  const adjusted: FrameFeedback = { ...feedback, receiveTimeMs };
   const sample: DeliveredSample = {
     seq,
     sendTimeMs: feedback.sendTimeMs,
-    receiveTimeMs: feedback.receiveTimeMs,
+    receiveTimeMs,
     sizeBytes: feedback.sizeBytes,
     owdMs,
     inOrder,
@@ -293,16 +371,19 @@ export function estimatorOnFeedback(
     lateSeqs,
     firstSeq,
     highestSeq,
-    trendline: inOrder ? updateTrendline(state.trendline, feedback, p) : state.trendline,
+    trendline: inOrder ? updateTrendline(state.trendline, adjusted, p) : state.trendline,
     baseDelay: inOrder
+      ? updateMinBuckets(state.baseDelay, receiveTimeMs, owdMs, p.baseDelayBucketMs, p.baseDelayWindowMs)
+      : state.baseDelay,
+    rawBaseDelay: inOrder
       ? updateMinBuckets(
-          state.baseDelay,
+          state.rawBaseDelay,
           feedback.receiveTimeMs,
-          owdMs,
+          feedback.receiveTimeMs - feedback.sendTimeMs,
           p.baseDelayBucketMs,
           p.baseDelayWindowMs,
         )
-      : state.baseDelay,
+      : state.rawBaseDelay,
     minRtt:
       ackRttMs >= 0
         ? updateMinBuckets(state.minRtt, nowMs, ackRttMs, p.baseDelayBucketMs, p.baseDelayWindowMs)
@@ -310,7 +391,52 @@ export function estimatorOnFeedback(
     feedbackCount: state.feedbackCount + 1,
     lastFeedbackMs: nowMs,
     deliveredBytes: inOrder ? state.deliveredBytes + feedback.sizeBytes : state.deliveredBytes,
+    linkRates,
+    arrivalRates,
+    lastLinkRateMs: linkRates !== state.linkRates ? nowMs : state.lastLinkRateMs,
+    lastRawReceiveMs: inOrder ? feedback.receiveTimeMs : state.lastRawReceiveMs,
   };
+}
+
+/**
+ * One frame's arrival rate: its bits over the time from when it could first have arrived (send
+ * time plus the smallest raw one-way delay) or from when the previous frame finished arriving,
+ * whichever is later. On a busy link this is the link's rate; on an idle one it reads higher
+ * (the smallest delay already holds a small frame's transmission). `null` under half a millisecond.
+ */
+export function frameArrivalRate(
+  f: FrameFeedback,
+  baseOwdMs: number | null,
+  previousReceiveMs: number | null,
+): number | null {
+  if (baseOwdMs === null) return null;
+  const earliestMs = f.sendTimeMs + baseOwdMs;
+  const spanMs =
+    f.receiveTimeMs - (previousReceiveMs === null ? earliestMs : Math.max(earliestMs, previousReceiveMs));
+  return spanMs > 0.5 ? (f.sizeBytes * 8 * 1000) / spanMs : null;
+}
+
+/** How far past a frame's earliest arrival the previous one must still be arriving to count as busy, ms. */
+const BUSY_MARGIN_MS = 2;
+
+/**
+ * One frame's link-rate sample, taken only when the link was busy: the frame could have arrived
+ * (its send time plus the smallest raw one-way delay, in the clocks that was measured in) well
+ * before the previous frame finished arriving, so it waited in the bottleneck queue and the gap
+ * between the two arrivals is its own transmission at the bottleneck's rate (packet-pair
+ * dispersion, with whole frames as the pair). `null` for a frame that found the link idle, whose
+ * arrival says nothing of the rate, and for a gap under half a millisecond (too short to time).
+ */
+export function frameLinkRate(
+  f: FrameFeedback,
+  baseOwdMs: number | null,
+  previousReceiveMs: number | null,
+): number | null {
+  if (baseOwdMs === null || previousReceiveMs === null) return null;
+  // The margin keeps receive-time jitter from passing an idle link off as a busy one.
+  if (f.sendTimeMs + baseOwdMs + BUSY_MARGIN_MS >= previousReceiveMs) return null;
+  const spanMs = f.receiveTimeMs - previousReceiveMs;
+  return spanMs > 0.5 ? (f.sizeBytes * 8 * 1000) / spanMs : null;
 }
 
 /** Records one ping/pong round trip of `rttMs` milliseconds, measured at `nowMs`. */
@@ -354,6 +480,22 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
   const lateRate = expected <= 0 ? 0 : clamp(state.lateSeqs.length / expected, 0, 1);
   let inFlightBytes = 0;
   for (const f of state.inFlight) inFlightBytes += f.sizeBytes;
+  // The oldest frame in flight is late by its age beyond the smallest round trip and its own
+  // transmission at the link rate (or at the delivered rate before a link rate is measured).
+  const oldest = state.inFlight[0];
+  const linkFresh = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs <= p.linkRateMaxAgeMs;
+  const linkRateBps = linkFresh ? medianOf(state.linkRates, 5) : null;
+  const txRateBps = linkRateBps ?? rateBps(inOrder, (s) => s.receiveTimeMs, p.minThroughputSamples);
+  const pendingDelayMs =
+    oldest === undefined
+      ? 0
+      : Math.max(
+          0,
+          nowMs -
+            oldest.sendTimeMs -
+            minRttMs -
+            (txRateBps === null ? 0 : (oldest.sizeBytes * 8000) / txRateBps),
+        );
   const receiveSpanMs = spanMs(state.delivered, (s) => s.receiveTimeMs);
   const frameRateHz =
     receiveSpanMs !== null && receiveSpanMs > 0
@@ -384,7 +526,18 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
     lastSendTimeMs: last?.sendTimeMs ?? null,
     lastReceiveTimeMs: last?.receiveTimeMs ?? null,
     feedbackAgeMs: state.lastFeedbackMs === null ? null : Math.max(0, nowMs - state.lastFeedbackMs),
+    linkRateBps,
+    recentLinkRateBps: linkFresh ? medianOf(state.linkRates.slice(-p.recentLinkRateSamples), 3) : null,
+    pendingDelayMs,
   };
+}
+
+/** Median of `values`; `null` with fewer than `minCount`. */
+function medianOf(values: readonly number[], minCount: number): number | null {
+  if (values.length < minCount) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Deltas beyond which GCC stops counting (`kDeltaCounterMax`). */

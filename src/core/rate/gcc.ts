@@ -144,6 +144,21 @@ export interface GccParams extends BitrateBounds {
 
   /** Without feedback for this long (or three RTTs), the target halves, ms. */
   readonly feedbackTimeoutMs: number;
+
+  // Sender-side signals (addition).
+  /**
+   * Count the wait of the oldest frame still in flight (beyond the smallest round trip and one
+   * frame interval) as queuing delay: a queue shows before the first report about it arrives.
+   */
+  readonly pendingDelayGuard: boolean;
+  /**
+   * Use the link rate measured from frame arrivals: decreases go no higher than beta × the
+   * recent link rate, and a probe far below the link rate steps to `probeLinkFraction` of it
+   * (at most `probeMaxFactor` × the target) instead of `probeFactorFar`.
+   */
+  readonly useLinkRate: boolean;
+  readonly probeLinkFraction: number;
+  readonly probeMaxFactor: number;
 }
 
 /** Default GCC tunables apart from the bounds; every constant is explained in docs/abr.md. */
@@ -193,6 +208,10 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   probeSuccessFraction: 0.95,
   probeFillFraction: 0.8,
   feedbackTimeoutMs: 1_000,
+  pendingDelayGuard: true,
+  useLinkRate: true,
+  probeLinkFraction: 0.9,
+  probeMaxFactor: 2,
 };
 
 /** GCC parameters for `bounds`, with any tunable overridden. */
@@ -438,7 +457,7 @@ export function gccStep(
   if (
     rateControl === 'decrease' &&
     nowMs < s.probe.recoverUntilMs &&
-    obs.queuingDelayMs <= params.queueOveruseMs
+    effectiveQueueMs(obs, params) <= params.queueOveruseMs
   ) {
     rateControl = 'hold';
   }
@@ -449,7 +468,9 @@ export function gccStep(
       nowMs - s.lastChangeMs >= reduceIntervalMs ||
       (recentBps !== null && recentBps < 0.5 * s.bitrateBps);
     if (timeToReduce && recentBps !== null) {
-      let decreased = params.beta * recentBps;
+      // Frames arriving back to back show the link's rate before the throughput window does.
+      const linkBps = params.useLinkRate ? (obs.recentLinkRateBps ?? Infinity) : Infinity;
+      let decreased = params.beta * Math.min(recentBps, linkBps);
       if (decreased > s.bitrateBps && s.link !== null) decreased = params.beta * s.link.estimateKbps * 1000;
       let link = s.link;
       if (link !== null && recentBps < linkLowerBps(link, params)) link = null;
@@ -468,8 +489,17 @@ export function gccStep(
     }
   } else if (rateControl === 'increase') {
     let link = s.link;
-    if (throughputBps !== null && link !== null && throughputBps > linkUpperBps(link, params)) {
-      // More gets through than the link was thought to carry: find out how much more, now.
+    const linkRateAbove =
+      params.useLinkRate &&
+      link !== null &&
+      obs.linkRateBps !== null &&
+      params.probeLinkFraction * obs.linkRateBps > params.probeFactorFar * linkUpperBps(link, params);
+    if (
+      (throughputBps !== null && link !== null && throughputBps > linkUpperBps(link, params)) ||
+      linkRateAbove
+    ) {
+      // More gets through than the link was thought to carry, or frames arrive at a rate well
+      // above it: find out how much more, now.
       link = null;
       s = { ...s, probe: { ...s.probe, nextProbeMs: nowMs, backoffMs: params.probeBackoffMinMs } };
     }
@@ -550,7 +580,7 @@ export function gccStep(
     const probeBitrateBps = clampBitrate(
       near && s.link !== null
         ? Math.max(s.bitrateBps, linkUpperBps(s.link, params)) * params.probeFactorNear
-        : s.bitrateBps * params.probeFactorFar,
+        : farProbeBps(s.bitrateBps, obs, params),
       params,
     );
     s = {
@@ -574,6 +604,32 @@ export function gccStep(
   return finish(s, obs, params, reason);
 }
 
+/**
+ * A far probe's target: `probeFactorFar` above the current one; with `useLinkRate` and a link
+ * rate measured, `probeLinkFraction` of that rate when it is further above (at most
+ * `probeMaxFactor` ×), or only `probeFactorNear` above when the far step would pass the link
+ * rate (a measured capacity is not probed past in one step).
+ */
+function farProbeBps(bitrateBps: number, obs: RateObservation, params: GccParams): number {
+  const step = bitrateBps * params.probeFactorFar;
+  if (!params.useLinkRate || obs.linkRateBps === null) return step;
+  if (step > obs.linkRateBps) return bitrateBps * params.probeFactorNear;
+  return Math.max(
+    step,
+    Math.min(bitrateBps * params.probeMaxFactor, params.probeLinkFraction * obs.linkRateBps),
+  );
+}
+
+/**
+ * The queuing delay to act on: the estimator's, or the wait of the oldest frame in flight beyond
+ * one frame interval when that is longer (with `pendingDelayGuard`).
+ */
+export function effectiveQueueMs(obs: RateObservation, params: GccParams): number {
+  if (!params.pendingDelayGuard) return obs.queuingDelayMs;
+  const frameMs = 1000 / (obs.frameRateHz ?? params.frameRateHz);
+  return Math.max(obs.queuingDelayMs, obs.pendingDelayMs - frameMs);
+}
+
 /** Clamps the stored rate and applies the queue drain to the output. */
 function finish(
   s: GccState,
@@ -585,7 +641,7 @@ function finish(
   const state = bitrateBps === s.bitrateBps ? s : { ...s, bitrateBps };
   let targetBitrateBps = bitrateBps;
   let why = reason;
-  if (obs.queuingDelayMs > params.drainMinQueueMs) {
+  if (effectiveQueueMs(obs, params) > params.drainMinQueueMs) {
     const rateBps = obs.recentThroughputBps ?? obs.throughputBps ?? bitrateBps;
     // In-flight bytes beyond one base RTT's worth at the delivery rate are sitting in a queue.
     const queuedBits = Math.max(0, obs.inFlightBytes * 8 - (rateBps * obs.minRttMs) / 1000);
@@ -613,8 +669,8 @@ export function detectOveruse(
   let overuseCounter = d.overuseCounter;
   let threshold = d.threshold;
   let lastThresholdUpdateMs = d.lastThresholdUpdateMs;
-  const growingQueue =
-    obs.queuingDelayMs > params.queueOveruseMs && obs.queuingDelayMs > d.prevQueuingDelayMs;
+  const queueMs = effectiveQueueMs(obs, params);
+  const growingQueue = queueMs > params.queueOveruseMs && queueMs > d.prevQueuingDelayMs;
   const standingQueue = obs.standingQueueMs > params.standingQueueLimitMs;
 
   if (obs.trendSamples >= 2) {
@@ -659,7 +715,7 @@ export function detectOveruse(
     timeOverUsingMs,
     overuseCounter,
     prevTrend: obs.trendSamples >= 2 ? trend : d.prevTrend,
-    prevQueuingDelayMs: obs.queuingDelayMs,
+    prevQueuingDelayMs: queueMs,
     lastUpdateMs: nowMs,
     lastThresholdUpdateMs,
   };
