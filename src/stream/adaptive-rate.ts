@@ -40,7 +40,7 @@ export interface AdaptiveRateOptions {
   readonly startBitrateBps: number;
   /**
    * In-flight window per viewer: the link rate times the smallest round trip plus this many ms
-   * (default 100): after a capacity drop at most about this much (at the old rate) is queued.
+   * (default 60): after a capacity drop at most about this much (at the old rate) is queued.
    * `null` for no window.
    */
   readonly inFlightWindowMs?: number | null;
@@ -120,7 +120,7 @@ export class AdaptiveRate implements RateController {
   }
 
   inFlightBudgetBytes(viewerId: number, nowMs: number): number | undefined {
-    const windowMs = this.#o.inFlightWindowMs === undefined ? 100 : this.#o.inFlightWindowMs;
+    const windowMs = this.#o.inFlightWindowMs === undefined ? 60 : this.#o.inFlightWindowMs;
     const t = this.#tracks.get(viewerId);
     if (windowMs === null || t === undefined) return undefined;
     const obs = estimatorObserve(t.estimator, nowMs);

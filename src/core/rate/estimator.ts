@@ -81,7 +81,7 @@ export const DEFAULT_ESTIMATOR_PARAMS: EstimatorParams = {
   inFlightTimeoutMs: 2_000,
   linkRateSamples: 30,
   recentLinkRateSamples: 5,
-  linkRateMaxAgeMs: 2_000,
+  linkRateMaxAgeMs: 1_000,
   correctTransmission: false,
 };
 
@@ -334,11 +334,11 @@ export function estimatorOnFeedback(
     const rate = frameLinkRate(feedback, rawBaseMs, state.lastRawReceiveMs);
     if (rate !== null) {
       // Samples from before a long spell without any start afresh: the capacity may have moved.
-      const stale = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs > p.linkRateMaxAgeMs;
+      const stale = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs > STALE_RESTART_MS;
       linkRates = pushWindow(stale ? [] : linkRates, rate, p.linkRateSamples);
     }
-    // The busy samples' link rate, or (none lately) the arrival rate of every frame, which reads
-    // high on an idle link and so never corrects too much.
+    // The busy samples' link rate, however old, or before any the arrival rate of every frame
+    // (which reads high on an idle link, so never corrects too much).
     const linkBps = medianOf(linkRates, 5) ?? medianOf(arrivalRates, 5);
     if (linkBps !== null && rawBaseMs !== null && p.correctTransmission) {
       // Never more than the frame's delay above the smallest raw delay: a link rate measured
@@ -415,6 +415,9 @@ export function frameArrivalRate(
     f.receiveTimeMs - (previousReceiveMs === null ? earliestMs : Math.max(earliestMs, previousReceiveMs));
   return spanMs > 0.5 ? (f.sizeBytes * 8 * 1000) / spanMs : null;
 }
+
+/** Link-rate samples older than this are dropped when a new one comes in, ms. */
+const STALE_RESTART_MS = 10_000;
 
 /** How far past a frame's earliest arrival the previous one must still be arriving to count as busy, ms. */
 const BUSY_MARGIN_MS = 2;

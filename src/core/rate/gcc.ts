@@ -159,6 +159,10 @@ export interface GccParams extends BitrateBounds {
   readonly useLinkRate: boolean;
   readonly probeLinkFraction: number;
   readonly probeMaxFactor: number;
+  /** A probe that would pass the measured link rate goes this far above it (at most `probeFactorFar` ×). */
+  readonly probeAboveLinkFactor: number;
+  /** Additive and multiplicative increases stop at this fraction of the measured link rate. */
+  readonly linkRateCapFraction: number;
 }
 
 /** Default GCC tunables apart from the bounds; every constant is explained in docs/abr.md. */
@@ -212,6 +216,8 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   useLinkRate: true,
   probeLinkFraction: 0.9,
   probeMaxFactor: 2,
+  probeAboveLinkFactor: 1.1,
+  linkRateCapFraction: 0.97,
 };
 
 /** GCC parameters for `bounds`, with any tunable overridden. */
@@ -285,6 +291,11 @@ export interface GccState {
   readonly lastLossDecreaseMs: number | null;
   readonly lastTimeoutDecreaseMs: number | null;
   readonly lastFeedbackCount: number;
+  /**
+   * A probe delivered this rate: a measured link rate below it is out of date and ignored until
+   * the next decrease (bit/s; 0: none).
+   */
+  readonly linkRateFloorBps: number;
 }
 
 /** A GCC state starting at `startBitrateBps` (clamped into the bounds). */
@@ -320,6 +331,7 @@ export function createGccState(startBitrateBps: number, params: GccParams): GccS
     lastLossDecreaseMs: null,
     lastTimeoutDecreaseMs: null,
     lastFeedbackCount: 0,
+    linkRateFloorBps: 0,
   };
 }
 
@@ -424,6 +436,7 @@ export function gccStep(
         s = {
           ...s,
           link: link !== null && probeRateBps > linkUpperBps(link, params) ? null : link,
+          linkRateFloorBps: Math.max(s.linkRateFloorBps, probeRateBps),
           probe: { ...s.probe, active: false, nextProbeMs: nowMs, backoffMs: params.probeBackoffMinMs },
           lastChangeMs: nowMs,
         };
@@ -470,6 +483,7 @@ export function gccStep(
     if (timeToReduce && recentBps !== null) {
       // Frames arriving back to back show the link's rate before the throughput window does.
       const linkBps = params.useLinkRate ? (obs.recentLinkRateBps ?? Infinity) : Infinity;
+      s = { ...s, linkRateFloorBps: 0 };
       let decreased = params.beta * Math.min(recentBps, linkBps);
       if (decreased > s.bitrateBps && s.link !== null) decreased = params.beta * s.link.estimateKbps * 1000;
       let link = s.link;
@@ -489,11 +503,11 @@ export function gccStep(
     }
   } else if (rateControl === 'increase') {
     let link = s.link;
+    const linkRateBps = usableLinkRate(s, obs, params);
     const linkRateAbove =
-      params.useLinkRate &&
       link !== null &&
-      obs.linkRateBps !== null &&
-      params.probeLinkFraction * obs.linkRateBps > params.probeFactorFar * linkUpperBps(link, params);
+      linkRateBps !== null &&
+      params.probeLinkFraction * linkRateBps > params.probeFactorFar * linkUpperBps(link, params);
     if (
       (throughputBps !== null && link !== null && throughputBps > linkUpperBps(link, params)) ||
       linkRateAbove
@@ -505,10 +519,13 @@ export function gccStep(
     }
     const lastMs = s.lastChangeMs ?? nowMs;
     const dtMs = Math.max(0, nowMs - lastMs);
-    const limitBps =
+    let limitBps =
       throughputBps === null
         ? s.bitrateBps
         : params.throughputLimitFactor * throughputBps + params.throughputLimitExtraBps;
+    // Increases stop just under a measured link rate: past it they only build a queue (probes
+    // still test above it).
+    if (linkRateBps !== null) limitBps = Math.min(limitBps, params.linkRateCapFraction * linkRateBps);
     let bitrateBps = s.bitrateBps;
     if (bitrateBps < limitBps) {
       if (link !== null) {
@@ -580,7 +597,7 @@ export function gccStep(
     const probeBitrateBps = clampBitrate(
       near && s.link !== null
         ? Math.max(s.bitrateBps, linkUpperBps(s.link, params)) * params.probeFactorNear
-        : farProbeBps(s.bitrateBps, obs, params),
+        : farProbeBps(s.bitrateBps, usableLinkRate(s, obs, params), params),
       params,
     );
     s = {
@@ -607,17 +624,25 @@ export function gccStep(
 /**
  * A far probe's target: `probeFactorFar` above the current one; with `useLinkRate` and a link
  * rate measured, `probeLinkFraction` of that rate when it is further above (at most
- * `probeMaxFactor` ×), or only `probeFactorNear` above when the far step would pass the link
- * rate (a measured capacity is not probed past in one step).
+ * `probeMaxFactor` ×), or only `probeAboveLinkFactor` above the link rate (at least
+ * `probeFactorNear` above the target) when the far step would pass it.
  */
-function farProbeBps(bitrateBps: number, obs: RateObservation, params: GccParams): number {
+function farProbeBps(bitrateBps: number, linkRateBps: number | null, params: GccParams): number {
   const step = bitrateBps * params.probeFactorFar;
-  if (!params.useLinkRate || obs.linkRateBps === null) return step;
-  if (step > obs.linkRateBps) return bitrateBps * params.probeFactorNear;
-  return Math.max(
-    step,
-    Math.min(bitrateBps * params.probeMaxFactor, params.probeLinkFraction * obs.linkRateBps),
-  );
+  if (linkRateBps === null) return step;
+  if (step > linkRateBps) {
+    return Math.max(
+      bitrateBps * params.probeFactorNear,
+      Math.min(step, linkRateBps * params.probeAboveLinkFactor),
+    );
+  }
+  return Math.max(step, Math.min(bitrateBps * params.probeMaxFactor, params.probeLinkFraction * linkRateBps));
+}
+
+/** The observation's link rate when `useLinkRate` is on and no probe has since delivered more. */
+function usableLinkRate(s: GccState, obs: RateObservation, params: GccParams): number | null {
+  if (!params.useLinkRate || obs.linkRateBps === null || obs.linkRateBps < s.linkRateFloorBps) return null;
+  return obs.linkRateBps;
 }
 
 /**
