@@ -82,6 +82,8 @@ interface Track {
   target: { bitrateBps: number; reason: RateReason } | null;
   /** Highest unwrapped sequence number recorded as sent. */
   sentThrough: number;
+  /** The last link rate measured for this viewer, until more than it is delivered. */
+  linkRateBps: number | null;
 }
 
 /** Adaptive bitrate for the stream hub. */
@@ -112,6 +114,7 @@ export class AdaptiveRate implements RateController {
       lastUnwrapped: 0,
       target: null,
       sentThrough: Number.NEGATIVE_INFINITY,
+      linkRateBps: null,
     });
   }
 
@@ -169,22 +172,31 @@ export class AdaptiveRate implements RateController {
     this.#current = encoder.bitrateBps;
     this.#measureEncoder(encoder, nowMs);
     const followed = this.#followed();
-    let best: { bitrateBps: number; reason: RateReason; viewerId: number } | null = null;
+    let best: {
+      bitrateBps: number;
+      reason: RateReason;
+      viewerId: number;
+      linkRateBps: number | null;
+    } | null = null;
     for (const t of followed) {
       const observation = estimatorObserve(t.estimator, nowMs);
       const step = controllerStep(t.controller, observation, nowMs);
       this.#o.onStep?.(t.viewer.id, observation, step.decision, nowMs);
       t.controller = step.controller;
+      if (observation.linkRateBps !== null) t.linkRateBps = observation.linkRateBps;
+      else if (t.linkRateBps !== null && (observation.recentThroughputBps ?? 0) > t.linkRateBps)
+        t.linkRateBps = null;
       t.target = { bitrateBps: step.decision.targetBitrateBps, reason: step.decision.reason };
       if (best === null || t.target.bitrateBps < best.bitrateBps)
-        best = { ...t.target, viewerId: t.viewer.id };
+        best = { ...t.target, viewerId: t.viewer.id, linkRateBps: t.linkRateBps };
     }
     if (best === null) return undefined;
     // The controllers decide what should go on the wire; an encoder that undershoots its target
     // (x264 with one frame of VBV makes about 80% of it on simple content) is asked for more.
-    const setting = Math.round(
-      Math.min(this.#o.maxBitrateBps, Math.max(this.#o.minBitrateBps, best.bitrateBps / this.#encoderRatio)),
-    );
+    // Never more than 3% past the last link rate measured, though (until more than it gets
+    // through): an encoder that suddenly meets its target would overfill the link.
+    const compensated = Math.min(best.bitrateBps / this.#encoderRatio, 1.03 * (best.linkRateBps ?? Infinity));
+    const setting = Math.round(Math.min(this.#o.maxBitrateBps, Math.max(this.#o.minBitrateBps, compensated)));
     best = { ...best, bitrateBps: setting };
     const change = Math.abs(best.bitrateBps - encoder.bitrateBps) / encoder.bitrateBps;
     if (encoder.runtimeBitrate) {

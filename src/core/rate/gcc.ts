@@ -216,7 +216,7 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   useLinkRate: true,
   probeLinkFraction: 0.9,
   probeMaxFactor: 2,
-  probeAboveLinkFactor: 1.1,
+  probeAboveLinkFactor: 1.03,
   linkRateCapFraction: 0.97,
 };
 
@@ -296,6 +296,8 @@ export interface GccState {
    * the next decrease (bit/s; 0: none).
    */
   readonly linkRateFloorBps: number;
+  /** The last link rate measured (kept after the observation forgets it), for sizing probes. */
+  readonly lastLinkRateBps: number | null;
 }
 
 /** A GCC state starting at `startBitrateBps` (clamped into the bounds). */
@@ -332,6 +334,7 @@ export function createGccState(startBitrateBps: number, params: GccParams): GccS
     lastTimeoutDecreaseMs: null,
     lastFeedbackCount: 0,
     linkRateFloorBps: 0,
+    lastLinkRateBps: null,
   };
 }
 
@@ -371,7 +374,12 @@ export function gccStep(
 
   const fresh = obs.feedbackCount !== state.lastFeedbackCount;
   const detector = fresh ? detectOveruse(state.detector, obs, nowMs, params) : state.detector;
-  let s: GccState = { ...state, detector, lastFeedbackCount: obs.feedbackCount };
+  let s: GccState = {
+    ...state,
+    detector,
+    lastFeedbackCount: obs.feedbackCount,
+    lastLinkRateBps: obs.linkRateBps ?? state.lastLinkRateBps,
+  };
   let reason: RateReason = 'hold';
   const throughputBps = obs.throughputBps ?? obs.recentThroughputBps;
   const recentBps = obs.recentThroughputBps ?? obs.throughputBps;
@@ -597,7 +605,11 @@ export function gccStep(
     const probeBitrateBps = clampBitrate(
       near && s.link !== null
         ? Math.max(s.bitrateBps, linkUpperBps(s.link, params)) * params.probeFactorNear
-        : farProbeBps(s.bitrateBps, usableLinkRate(s, obs, params), params),
+        : farProbeBps(
+            s.bitrateBps,
+            usableLinkRate(s, { ...obs, linkRateBps: s.lastLinkRateBps }, params),
+            params,
+          ),
       params,
     );
     s = {
