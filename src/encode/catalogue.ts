@@ -55,7 +55,7 @@ export const ENCODERS: readonly EncoderInfo[] = [
     maxHeight: 4320,
     inputPixelFormat: 'yuv420p',
     tenBitPixelFormat: 'yuv420p10le',
-    lowLatencyOptions: { tune: 'zerolatency' },
+    lowLatencyOptions: { tune: 'zerolatency', 'x264-params': 'filler=1' },
   },
   {
     ...sw,

@@ -84,7 +84,15 @@ interface Track {
   sentThrough: number;
   /** The last link rate measured for this viewer, until more than it is delivered. */
   linkRateBps: number | null;
+  /** Since when the controller has wanted more than that while the link showed idle, ms. */
+  idleAboveSinceMs: number | null;
 }
+
+/** The encoder is set to at most this times the link rate last measured… */
+const LINK_RATE_HEADROOM = 1;
+/** …until the controller has wanted this times that rate for `LINK_RATE_RELEASE_MS` on an idle link. */
+const LINK_RATE_WANT_FACTOR = 1.05;
+const LINK_RATE_RELEASE_MS = 1_500;
 
 /** Adaptive bitrate for the stream hub. */
 export class AdaptiveRate implements RateController {
@@ -115,6 +123,7 @@ export class AdaptiveRate implements RateController {
       target: null,
       sentThrough: Number.NEGATIVE_INFINITY,
       linkRateBps: null,
+      idleAboveSinceMs: null,
     });
   }
 
@@ -183,19 +192,19 @@ export class AdaptiveRate implements RateController {
       const step = controllerStep(t.controller, observation, nowMs);
       this.#o.onStep?.(t.viewer.id, observation, step.decision, nowMs);
       t.controller = step.controller;
-      if (observation.linkRateBps !== null) t.linkRateBps = observation.linkRateBps;
-      else if (t.linkRateBps !== null && (observation.recentThroughputBps ?? 0) > t.linkRateBps)
-        t.linkRateBps = null;
+      this.#rememberLinkRate(t, observation, step.decision.targetBitrateBps, nowMs);
       t.target = { bitrateBps: step.decision.targetBitrateBps, reason: step.decision.reason };
       if (best === null || t.target.bitrateBps < best.bitrateBps)
         best = { ...t.target, viewerId: t.viewer.id, linkRateBps: t.linkRateBps };
     }
     if (best === null) return undefined;
     // The controllers decide what should go on the wire; an encoder that undershoots its target
-    // (x264 with one frame of VBV makes about 80% of it on simple content) is asked for more.
-    // Never more than 3% past the last link rate measured, though (until more than it gets
-    // through): an encoder that suddenly meets its target would overfill the link.
-    const compensated = Math.min(best.bitrateBps / this.#encoderRatio, 1.03 * (best.linkRateBps ?? Infinity));
+    // is asked for more. Neither that nor a probe sets the encoder past the link rate last
+    // measured (see #rememberLinkRate).
+    const compensated = Math.min(
+      best.bitrateBps / this.#encoderRatio,
+      LINK_RATE_HEADROOM * (best.linkRateBps ?? Infinity),
+    );
     const setting = Math.round(Math.min(this.#o.maxBitrateBps, Math.max(this.#o.minBitrateBps, compensated)));
     best = { ...best, bitrateBps: setting };
     const change = Math.abs(best.bitrateBps - encoder.bitrateBps) / encoder.bitrateBps;
@@ -215,6 +224,32 @@ export class AdaptiveRate implements RateController {
     });
     this.#current = best.bitrateBps;
     return { bitrateBps: best.bitrateBps };
+  }
+
+  /**
+   * Keeps the link rate last measured for the viewer, which caps the encoder's setting (see
+   * `decide`): the estimator measures it while the link is busy, and an encoder held at it keeps
+   * the link busy, so on a link whose rate is known it is refreshed and probes never set the
+   * encoder past it. It is forgotten when the controller has wanted clearly more than it for
+   * `LINK_RATE_RELEASE_MS` during which no frame queued at all — the link has become faster —
+   * and the controller's probes then go through.
+   */
+  #rememberLinkRate(t: Track, observation: RateObservation, targetBps: number, nowMs: number): void {
+    if (observation.linkRateBps !== null) {
+      t.linkRateBps = observation.linkRateBps;
+      t.idleAboveSinceMs = null;
+      return;
+    }
+    if (t.linkRateBps === null) return;
+    if (targetBps <= LINK_RATE_WANT_FACTOR * t.linkRateBps) {
+      t.idleAboveSinceMs = null;
+      return;
+    }
+    t.idleAboveSinceMs ??= nowMs;
+    if (nowMs - t.idleAboveSinceMs >= LINK_RATE_RELEASE_MS) {
+      t.linkRateBps = null;
+      t.idleAboveSinceMs = null;
+    }
   }
 
   #measureEncoder(encoder: EncoderState, nowMs: number): void {

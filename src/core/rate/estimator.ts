@@ -174,6 +174,8 @@ export interface EstimatorState {
   readonly linkRates: readonly number[];
   /** Recent samples of {@link frameArrivalRate}, bits per second, oldest first. */
   readonly arrivalRates: readonly number[];
+  /** The last median of `linkRates` (kept when the window restarts), for the transmission correction. */
+  readonly lastLinkMedianBps: number | null;
   /** Sender-clock time of the newest link-rate sample. */
   readonly lastLinkRateMs: number | null;
   /** Raw receive time of the latest in-order frame (viewer clock). */
@@ -236,7 +238,7 @@ export interface RateObservation {
   /**
    * Bottleneck rate measured from how whole frames arrive (bits per second): the median of the
    * last `linkRateSamples` samples of {@link frameLinkRate} — frames that queued behind the one
-   * before them, whose arrival gap is their transmission at the bottleneck. `null` before five
+   * before them, whose arrival gap is their transmission at the bottleneck. `null` before nine
    * and `linkRateMaxAgeMs` after the newest: only measured while the stream fills the link.
    */
   readonly linkRateBps: number | null;
@@ -281,6 +283,7 @@ export function createEstimator(params: Partial<EstimatorParams> = {}): Estimato
     linkRates: [],
     arrivalRates: [],
     lastLinkRateMs: null,
+    lastLinkMedianBps: null,
     lastRawReceiveMs: null,
   };
 }
@@ -333,13 +336,15 @@ export function estimatorOnFeedback(
     if (arrival !== null) arrivalRates = pushWindow(arrivalRates, arrival, p.linkRateSamples);
     const rate = frameLinkRate(feedback, rawBaseMs, state.lastRawReceiveMs);
     if (rate !== null) {
-      // Samples from before a long spell without any start afresh: the capacity may have moved.
-      const stale = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs > STALE_RESTART_MS;
+      // Samples from before a spell without any (the link was not busy) start afresh: the
+      // capacity may have moved, and one new sample must not revive the old median.
+      const stale = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs > p.linkRateMaxAgeMs;
       linkRates = pushWindow(stale ? [] : linkRates, rate, p.linkRateSamples);
     }
-    // The busy samples' link rate, however old, or before any the arrival rate of every frame
+    // The busy samples' link rate, however old (the last median is kept when the window starts
+    // afresh), or before any the arrival rate of every frame
     // (which reads high on an idle link, so never corrects too much).
-    const linkBps = medianOf(linkRates, 5) ?? medianOf(arrivalRates, 5);
+    const linkBps = medianOf(linkRates, 5) ?? state.lastLinkMedianBps ?? medianOf(arrivalRates, 5);
     if (linkBps !== null && rawBaseMs !== null && p.correctTransmission) {
       // Never more than the frame's delay above the smallest raw delay: a link rate measured
       // before the capacity rose would over-correct, and the base delay (a minimum) would keep
@@ -394,6 +399,7 @@ export function estimatorOnFeedback(
     linkRates,
     arrivalRates,
     lastLinkRateMs: linkRates !== state.linkRates ? nowMs : state.lastLinkRateMs,
+    lastLinkMedianBps: medianOf(linkRates, 5) ?? state.lastLinkMedianBps,
     lastRawReceiveMs: inOrder ? feedback.receiveTimeMs : state.lastRawReceiveMs,
   };
 }
@@ -416,8 +422,8 @@ export function frameArrivalRate(
   return spanMs > 0.5 ? (f.sizeBytes * 8 * 1000) / spanMs : null;
 }
 
-/** Link-rate samples older than this are dropped when a new one comes in, ms. */
-const STALE_RESTART_MS = 10_000;
+/** Samples before the link rate is reported: fewer read a few per cent off. */
+const MIN_LINK_SAMPLES = 9;
 
 /** How far past a frame's earliest arrival the previous one must still be arriving to count as busy, ms. */
 const BUSY_MARGIN_MS = 2;
@@ -487,7 +493,7 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
   // transmission at the link rate (or at the delivered rate before a link rate is measured).
   const oldest = state.inFlight[0];
   const linkFresh = state.lastLinkRateMs !== null && nowMs - state.lastLinkRateMs <= p.linkRateMaxAgeMs;
-  const linkRateBps = linkFresh ? medianOf(state.linkRates, 5) : null;
+  const linkRateBps = linkFresh ? medianOf(state.linkRates, MIN_LINK_SAMPLES) : null;
   const txRateBps = linkRateBps ?? rateBps(inOrder, (s) => s.receiveTimeMs, p.minThroughputSamples);
   const pendingDelayMs =
     oldest === undefined
