@@ -89,8 +89,10 @@ test('a viewer whose socket stops reading does not slow the others, and recovers
     // The others' delivered rate does not drop by more than 5%. It is measured against what the
     // encoder produced in the same window, so that other load on this shared machine (which slows
     // the source for every viewer alike) does not count as the stalled viewer's doing.
-    const deliveredNormal = normal.decoded / normal.encoded;
-    const deliveredStalled = stalled.decoded / stalled.encoded;
+    // Over a window a viewer may decode a few more frames than were encoded (it was catching up
+    // when the window began): a share above 1 counts as 1.
+    const deliveredNormal = Math.min(1, normal.decoded / normal.encoded);
+    const deliveredStalled = Math.min(1, stalled.decoded / stalled.encoded);
     assert.ok(
       deliveredStalled >= 0.95 * deliveredNormal,
       `delivered ${stalled.decoded} of ${stalled.encoded} frames while the other stalled, ${normal.decoded} of ${normal.encoded} before`,
