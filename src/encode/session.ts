@@ -31,6 +31,7 @@ export type SessionEvent =
       readonly frame: number;
     }
   | { readonly type: 'bitrate'; readonly bitrateBps: number; readonly applied: 'live' | 'reopen' }
+  | { readonly type: 'size'; readonly width: number; readonly height: number }
   | { readonly type: 'keyframe-requested'; readonly frame: number };
 
 /** Test-only fault injection: make an encoder fail when it is sent a given frame. */
@@ -187,6 +188,19 @@ export class EncoderSession implements Disposable {
       this.#reopenPending = true;
       this.#emit({ type: 'bitrate', bitrateBps: b, applied: 'reopen' });
     }
+  }
+
+  /**
+   * Changes the picture size: the encoder is reopened at the new size before the next frame,
+   * which must have it (and is a keyframe of a new generation).
+   */
+  setSize(width: number, height: number): void {
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
+      throw new QuadStreamError('internal', 'encoder.bad-size', `bad picture size ${width}x${height}`);
+    if (width === this.#intent.width && height === this.#intent.height) return;
+    this.#intent = { ...this.#intent, width, height };
+    this.#reopenPending = true;
+    this.#emit({ type: 'size', width, height });
   }
 
   /**

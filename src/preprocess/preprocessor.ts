@@ -23,12 +23,22 @@ export interface PreprocessTarget {
 
 /** Scales and converts frames for one encoder input. Close it (`using`) to free its filter. */
 export class Preprocessor implements Disposable {
-  readonly target: PreprocessTarget;
+  #target: PreprocessTarget;
   #filter: FilterAPI | null = null;
   #filterKey = '';
 
   constructor(target: PreprocessTarget) {
-    this.target = target;
+    this.#target = target;
+  }
+
+  /** The size frames are prepared at. */
+  get target(): PreprocessTarget {
+    return this.#target;
+  }
+
+  /** Prepares the following frames at another size (the adaptive-bitrate ladder). */
+  retarget(target: PreprocessTarget): void {
+    this.#target = target;
   }
 
   /** Takes ownership of `captured.frame` and returns the prepared frame (possibly the same one). */
@@ -39,7 +49,7 @@ export class Preprocessor implements Disposable {
       return { ...captured, preprocessedMs: wallClockMs() };
     }
     try {
-      const key = `${input.width}x${input.height}:${input.format}`;
+      const key = `${input.width}x${input.height}:${input.format}->${width}x${height}`;
       if (this.#filter === null || key !== this.#filterKey) {
         this.#filter?.close();
         // Bilinear: at live rates the quality difference with bicubic is invisible and it is cheaper.

@@ -262,15 +262,24 @@ export class StreamHub implements ViewerHost {
           encoder: frame.description.encoder,
           runtimeBitrate: pipeline.encoder.runtimeBitrate,
           frameBytes: frame.data.length,
+          width: pipeline.size.width,
+          height: pipeline.size.height,
+          fps: frame.description.frameRate[0] / frame.description.frameRate[1],
         },
         now,
       );
-      if (decision !== undefined && Math.round(decision.bitrateBps) !== Math.round(pipeline.bitrateBps)) {
-        try {
+      try {
+        if (decision !== undefined && Math.round(decision.bitrateBps) !== Math.round(pipeline.bitrateBps))
           pipeline.setBitrate(decision.bitrateBps);
-        } catch (error) {
-          this.log.warn({ err: describeError(error) }, 'rate decision not applied');
+        if (decision?.size !== undefined) {
+          const { width, height } = decision.size;
+          if (width !== pipeline.size.width || height !== pipeline.size.height) {
+            this.log.info({ width, height }, 'picture size changed (ladder)');
+            pipeline.resize(width, height);
+          }
         }
+      } catch (error) {
+        this.log.warn({ err: describeError(error) }, 'rate decision not applied');
       }
     }
   }

@@ -89,6 +89,9 @@ export class LivePipeline {
   #keyframes = 0;
   #description: StreamDescription | undefined;
   #codecStringGeneration = -1;
+  /** The size frames are prepared at (changed by `resize`), and the size last encoded. */
+  #size: { width: number; height: number };
+  #encodedSize: { width: number; height: number };
   #running: Promise<void> | undefined;
   readonly #timing = new Map<bigint, PreparedFrame>();
   readonly #encodedWindow = new TimeWindow(WINDOW_MS);
@@ -100,6 +103,8 @@ export class LivePipeline {
     this.#o = o;
     this.#session = session;
     this.#periodMs = (1000 * o.frameRate[1]) / o.frameRate[0];
+    this.#size = { width: o.width, height: o.height };
+    this.#encodedSize = this.#size;
     this.#slot = new LatestSlot((f) => f.frame.free());
   }
 
@@ -151,6 +156,21 @@ export class LivePipeline {
     this.#session.setBitrate(bitrateBps);
   }
 
+  /** The picture size frames are prepared at now. */
+  get size(): { readonly width: number; readonly height: number } {
+    return this.#size;
+  }
+
+  /**
+   * Changes the picture size (the adaptive-bitrate ladder): frames captured from now on are
+   * scaled to it, and the encoder reopens at it with the first such frame, which is a keyframe of
+   * a new generation; viewers get a new stream configuration before it.
+   */
+  resize(width: number, height: number): void {
+    if (width === this.#size.width && height === this.#size.height) return;
+    this.#size = { width, height };
+  }
+
   /** Figures at `nowMs`. */
   stats(nowMs: number): PipelineStats {
     const o = this.#o;
@@ -158,8 +178,8 @@ export class LivePipeline {
       source: o.source.description,
       encoder: this.#session.encoder.name,
       codec: o.codec,
-      width: o.width,
-      height: o.height,
+      width: this.#encodedSize.width,
+      height: this.#encodedSize.height,
       fps: o.frameRate[0] / o.frameRate[1],
       bitrateBps: this.bitrateBps,
       framesCaptured: this.#framesCaptured,
@@ -208,6 +228,8 @@ export class LivePipeline {
     try {
       for await (const captured of this.#o.source.frames(signal)) {
         this.#framesCaptured++;
+        if (pre.target.width !== this.#size.width || pre.target.height !== this.#size.height)
+          pre.retarget(this.#size);
         const prepared = await pre.process(captured);
         if (signal.aborted) {
           prepared.frame.free();
@@ -237,6 +259,11 @@ export class LivePipeline {
       let packets: SessionPacket[];
       try {
         this.#timing.set(BigInt(prepared.index), prepared);
+        const { width, height } = prepared.frame;
+        if (width !== this.#encodedSize.width || height !== this.#encodedSize.height) {
+          this.#session.setSize(width, height);
+          this.#encodedSize = { width, height };
+        }
         if (this.#keyframeWanted) {
           this.#keyframeWanted = false;
           this.#session.requestKeyframe();
@@ -297,16 +324,17 @@ export class LivePipeline {
     }
     const o = this.#o;
     const fps = o.frameRate[0] / o.frameRate[1];
+    const { width, height } = this.#encodedSize;
     const codecString = packet.keyframe
-      ? codecStringFromKeyframe(packet.codec, packet.data, { width: o.width, height: o.height, fps })
+      ? codecStringFromKeyframe(packet.codec, packet.data, { width, height, fps })
       : undefined;
     if (packet.keyframe) this.#codecStringGeneration = packet.generation;
     const description: StreamDescription = {
       codec: packet.codec,
-      codecString: codecString ?? estimatedCodecString(packet.codec, o.width, o.height, fps),
+      codecString: codecString ?? estimatedCodecString(packet.codec, width, height, fps),
       encoder: packet.encoder,
-      width: o.width,
-      height: o.height,
+      width,
+      height,
       frameRate: o.frameRate,
       generation: packet.generation,
     };

@@ -53,6 +53,11 @@ export interface QueueDropSample {
 export interface RateDecision {
   /** New target bitrate, bits per second (clamped by the encoder session's bounds). */
   readonly bitrateBps: number;
+  /**
+   * New picture size (a step of the resolution ladder), or absent to keep it. The encoder
+   * reopens at it with a keyframe, and viewers get a new stream configuration.
+   */
+  readonly size?: { readonly width: number; readonly height: number };
 }
 
 /** The current state of the encoder, passed to {@link RateController.decide}. */
@@ -64,6 +69,10 @@ export interface EncoderState {
   readonly runtimeBitrate: boolean;
   /** Size of the frame just encoded, bytes (what the encoder really produces against its target). */
   readonly frameBytes?: number;
+  /** The picture size being encoded, and frame rate. */
+  readonly width?: number;
+  readonly height?: number;
+  readonly fps?: number;
 }
 
 /**
