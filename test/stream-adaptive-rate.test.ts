@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { resolutionLadder } from '../src/core/rate/ladder.ts';
 import { AdaptiveRate, type RateChange } from '../src/stream/adaptive-rate.ts';
 
 /**
@@ -14,9 +15,13 @@ function drive(
     viewers: number[];
     runtimeBitrate?: boolean;
     startBps: number;
+    /** The encoder's picture size and rate, reported to the actuator (its ladder needs them). */
+    size?: { width: number; height: number; fps: number };
   },
-): { bitrateAt: (tMs: number) => number } {
+): { bitrateAt: (tMs: number) => number; sizes: [number, string][] } {
   let bitrate = opts.startBps;
+  let size = opts.size;
+  const sizes: [number, string][] = [];
   const history: [number, number][] = [[0, bitrate]];
   const linkFreeMs = new Map<number, number>(opts.viewers.map((v) => [v, 0]));
   const pending: { viewerId: number; seq: number; bytes: number; sentMs: number; receivedMs: number }[] = [];
@@ -42,15 +47,25 @@ function drive(
       pending.push({ viewerId: v, seq: i & 0xffffffff, bytes, sentMs: now, receivedMs: done + 5 });
     }
     const d = rate.decide(
-      { bitrateBps: bitrate, codec: 'h264', encoder: 'libx264', runtimeBitrate: opts.runtimeBitrate ?? true },
+      {
+        bitrateBps: bitrate,
+        codec: 'h264',
+        encoder: 'libx264',
+        runtimeBitrate: opts.runtimeBitrate ?? true,
+        ...(size === undefined ? {} : size),
+      },
       now,
     );
     if (d !== undefined) {
       bitrate = d.bitrateBps;
       history.push([now, bitrate]);
+      if (d.size !== undefined && size !== undefined) {
+        size = { ...size, ...d.size };
+        sizes.push([now, `${d.size.width}x${d.size.height}`]);
+      }
     }
   }
-  return { bitrateAt: (t) => [...history].reverse().find(([at]) => at <= t)?.[1] ?? opts.startBps };
+  return { bitrateAt: (t) => [...history].reverse().find(([at]) => at <= t)?.[1] ?? opts.startBps, sizes };
 }
 
 test('a capacity drop from 20 to 5 Mbit/s brings the encoder under 5 Mbit/s within 2 s', () => {
@@ -133,4 +148,62 @@ test('encoders that reopen for a change get at most one change per 2 s', () => {
     );
     assert.ok(Math.abs(changes[i]!.toBps - changes[i]!.fromBps) / changes[i]!.fromBps >= 0.15);
   }
+});
+
+test('resolution ladder: the stream size, 3/4, 1/2, 3/8, 1/4, even sizes, at least 144 lines', () => {
+  assert.deepEqual(
+    resolutionLadder(1280, 720, 30).map((r) => `${r.width}x${r.height}@${r.fps}`),
+    ['1280x720@30', '960x540@30', '640x360@30', '480x270@30', '320x180@30'],
+  );
+  assert.deepEqual(
+    resolutionLadder(640, 360, 60).map((r) => `${r.width}x${r.height}`),
+    ['640x360', '480x270', '320x180'],
+  );
+  assert.deepEqual(resolutionLadder(256, 144, 30).length, 1);
+});
+
+test('on a link too slow for the picture size the encoder steps down the ladder, and back up when it returns', () => {
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 100_000,
+    maxBitrateBps: 8e6,
+    startBitrateBps: 2e6,
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  // 1280x720@30 steps down below 0.02 bit per pixel: 0.55 Mbit/s.
+  const r = drive(rate, {
+    seconds: 40,
+    startBps: 2e6,
+    viewers: [1],
+    capacityBps: (t) => (t < 15_000 ? 0.3e6 : 6e6),
+    size: { width: 1280, height: 720, fps: 30 },
+  });
+  const down = r.sizes.filter(([at]) => at < 15_000);
+  assert.ok(down.length > 0, 'stepped down on the slow link');
+  assert.ok(
+    ['640x360', '480x270', '320x180'].includes(down.at(-1)![1]),
+    `at ${down.at(-1)![1]} on 0.3 Mbit/s`,
+  );
+  assert.equal(r.sizes.at(-1)![1], '1280x720', `back at full size: ${JSON.stringify(r.sizes)}`);
+  // No flapping: a handful of changes, not one per second.
+  assert.ok(r.sizes.length <= 8, `${r.sizes.length} size changes`);
+});
+
+test('with the ladder off the picture size never changes', () => {
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 100_000,
+    maxBitrateBps: 8e6,
+    startBitrateBps: 2e6,
+    ladder: false,
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  const r = drive(rate, {
+    seconds: 10,
+    startBps: 2e6,
+    viewers: [1],
+    capacityBps: () => 0.3e6,
+    size: { width: 1280, height: 720, fps: 30 },
+  });
+  assert.deepEqual(r.sizes, []);
 });

@@ -9,6 +9,10 @@
 import {
   controllerStep,
   createController,
+  createLadderParams,
+  createLadderState,
+  ladderStep,
+  resolutionLadder,
   createEstimator,
   estimatorObserve,
   estimatorOnFeedback,
@@ -17,6 +21,8 @@ import {
   type Controller,
   type ControllerKind,
   type EstimatorState,
+  type LadderParams,
+  type LadderState,
   type RateDecision as CoreRateDecision,
   type RateObservation,
   type RateReason,
@@ -44,6 +50,12 @@ export interface AdaptiveRateOptions {
    * `null` for no window.
    */
   readonly inFlightWindowMs?: number | null;
+  /**
+   * Step down a resolution ladder (the stream's own size, 3/4, 1/2, 3/8, 1/4, see
+   * `resolutionLadder`) when the bitrate is too low for the picture size, and back up with
+   * hysteresis (default true).
+   */
+  readonly ladder?: boolean;
   /** Encoders that reopen for a change: at most one change per this interval (default 2000 ms). */
   readonly reopenIntervalMs?: number;
   /** …and only for a change of at least this fraction (default 0.15). */
@@ -102,6 +114,8 @@ export class AdaptiveRate implements RateController {
   #current: number;
   /** Encoded frames of the last two seconds: time, bytes, and the bits the target asked for. */
   readonly #encoded: { atMs: number; bytes: number; askedBits: number }[] = [];
+  /** The resolution ladder, built from the first size the encoder reports, and where it stands. */
+  #ladder: { params: LadderParams; state: LadderState } | null = null;
   /** Encoded bits over the bits the target asked for, over the last two seconds; 1 until known. */
   #encoderRatio = 1;
 
@@ -207,13 +221,14 @@ export class AdaptiveRate implements RateController {
     );
     const setting = Math.round(Math.min(this.#o.maxBitrateBps, Math.max(this.#o.minBitrateBps, compensated)));
     best = { ...best, bitrateBps: setting };
+    const size = this.#ladderSize(encoder, setting, nowMs);
     const change = Math.abs(best.bitrateBps - encoder.bitrateBps) / encoder.bitrateBps;
-    if (encoder.runtimeBitrate) {
-      if (change < (this.#o.liveMinChange ?? 0.02)) return undefined;
-    } else {
-      if (change < (this.#o.reopenMinChange ?? 0.15)) return undefined;
-      if (nowMs - this.#lastChangeMs < (this.#o.reopenIntervalMs ?? 2000)) return undefined;
-    }
+    const skip = encoder.runtimeBitrate
+      ? change < (this.#o.liveMinChange ?? 0.02)
+      : change < (this.#o.reopenMinChange ?? 0.15) ||
+        nowMs - this.#lastChangeMs < (this.#o.reopenIntervalMs ?? 2000);
+    // A size change reopens the encoder anyway: the bitrate goes with it.
+    if (skip && size === undefined) return undefined;
     this.#lastChangeMs = nowMs;
     this.#o.onChange?.({
       atMs: nowMs,
@@ -223,7 +238,34 @@ export class AdaptiveRate implements RateController {
       reason: best.reason,
     });
     this.#current = best.bitrateBps;
-    return { bitrateBps: best.bitrateBps };
+    return size === undefined ? { bitrateBps: best.bitrateBps } : { bitrateBps: best.bitrateBps, size };
+  }
+
+  /** The ladder's picture size for `bitrateBps` when it differs from the encoder's, else undefined. */
+  #ladderSize(
+    encoder: EncoderState,
+    bitrateBps: number,
+    nowMs: number,
+  ): { width: number; height: number } | undefined {
+    if (this.#o.ladder === false) return undefined;
+    const { width, height, fps } = encoder;
+    if (width === undefined || height === undefined || fps === undefined) return undefined;
+    this.#ladder ??= {
+      params: createLadderParams(resolutionLadder(width, height, fps)),
+      state: createLadderState(),
+    };
+    const step = ladderStep(this.#ladder.state, bitrateBps, nowMs, this.#ladder.params);
+    this.#ladder.state = step.state;
+    const rung = step.decision.rung;
+    if (rung.width === width && rung.height === height) return undefined;
+    return { width: rung.width, height: rung.height };
+  }
+
+  /** The ladder rung in use (for figures), or null without a ladder. */
+  get ladderRung(): { width: number; height: number } | null {
+    const l = this.#ladder;
+    const rung = l === null ? undefined : l.params.rungs[l.state.rungIndex];
+    return rung === undefined ? null : { width: rung.width, height: rung.height };
   }
 
   /**

@@ -19,6 +19,7 @@ interface ServeFlags {
   maxBitrate?: string;
   abr: string;
   gop?: string;
+  ladder: boolean;
 }
 
 function usage(message: string): QuadStreamError {
@@ -57,6 +58,10 @@ export function registerServe(program: Command): void {
       '--abr <controller>',
       `adaptive bitrate from the viewers' feedback: ${CONTROLLER_KINDS.join(', ')} (off: fixed bitrate)`,
       'gcc',
+    )
+    .option(
+      '--no-ladder',
+      'with --abr: keep the picture size (default: step down a resolution ladder at low rates)',
     )
     .option('--gop <frames>', 'a keyframe every N frames as well (default: on demand only)')
     .option('--port <port>', 'TCP port (0: any free port)', '8080')
@@ -126,6 +131,7 @@ export function registerServe(program: Command): void {
                   minBitrateBps,
                   maxBitrateBps,
                   startBitrateBps: startBps,
+                  ladder: flags.ladder,
                 }),
               }),
         });

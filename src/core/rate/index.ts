@@ -45,6 +45,7 @@ export {
   describeRung,
   ladderStep,
   pixelRate,
+  resolutionLadder,
 } from './ladder.ts';
 export type { LadderDecision, LadderParams, LadderRung, LadderState } from './ladder.ts';
 export { DEFAULT_ENCODER_MODEL, STANDARD_SCENARIOS, computeMetrics, runScenario } from './simulator.ts';

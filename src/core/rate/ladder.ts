@@ -188,3 +188,23 @@ export function ladderStep(
     },
   };
 }
+
+/** Heights of the resolution ladder below a stream's own size, as fractions of it. */
+const RESOLUTION_STEPS = [1, 0.75, 0.5, 0.375, 0.25] as const;
+
+/**
+ * A resolution ladder for a stream of `width`x`height` at `fps`: its own size, then 3/4, 1/2,
+ * 3/8 and 1/4 of it (even sizes, aspect kept), down to no less than 144 lines — for a 1280x720
+ * stream 960x540, 640x360, 480x270 and 320x180. The frame rate stays (the source sets it).
+ */
+export function resolutionLadder(width: number, height: number, fps: number): LadderRung[] {
+  const rungs: LadderRung[] = [];
+  for (const f of RESOLUTION_STEPS) {
+    const h = Math.round((height * f) / 2) * 2;
+    const w = Math.round((width * f) / 2) * 2;
+    if (f < 1 && h < 144) break;
+    const prev = rungs.at(-1);
+    if (prev === undefined || w * h < prev.width * prev.height) rungs.push({ width: w, height: h, fps });
+  }
+  return rungs;
+}
