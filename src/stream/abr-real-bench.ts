@@ -55,6 +55,9 @@ export interface AbrSample {
   /** Glass-to-glass p95 over the last 5 s. */
   readonly latencyP95Ms: number | null;
   readonly framesDecoded: number;
+  /** The picture size being encoded. */
+  readonly width: number;
+  readonly height: number;
   /** The estimator's view at the last controller step: loss rate, queuing delay, delay trend, throughput. */
   readonly estimator: {
     readonly lossRate: number;
@@ -190,6 +193,8 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
       queueMs: delays.length === 0 ? null : percentileOfSorted(delays, 50) - minDelay,
       latencyP95Ms: v?.latencyMs?.p95 ?? null,
       framesDecoded: v?.framesDecoded ?? 0,
+      width: f.stream?.width ?? o.width,
+      height: f.stream?.height ?? o.height,
       estimator: lastStep,
     });
     await sleep(SAMPLE_MS);

@@ -39,6 +39,15 @@ export const REAL_TRACES: Record<
     ],
   },
   steady: { durationS: 20, startBps: 4e6, steps: [{ atS: 0, rateBps: 10e6 }] },
+  // The resolution ladder: 0.4 Mbit/s is under what 1280x720@30 needs, then 6 Mbit/s again.
+  ladder: {
+    durationS: 35,
+    startBps: 2e6,
+    steps: [
+      { atS: 0, rateBps: 0.4e6 },
+      { atS: 15, rateBps: 6e6 },
+    ],
+  },
   loss: { durationS: 20, startBps: 4e6, steps: [{ atS: 0, rateBps: 10e6, lossPercent: 10 }] },
 };
 
