@@ -27,7 +27,6 @@ import {
   type RateObservation,
   type RateReason,
 } from '../core/rate/index.ts';
-import { sequenceDelta } from '../core/protocol/sequence.ts';
 import type {
   DeliverySample,
   EncoderState,
@@ -88,12 +87,14 @@ interface Track {
   readonly joinedMs: number;
   estimator: EstimatorState;
   controller: Controller;
-  /** Unwrapped sequence numbers: wire sequence of the first report and its unwrapped value. */
-  lastWire: number | null;
-  lastUnwrapped: number;
+  /**
+   * The estimator numbers frames in the order they were sent to this viewer (not by the
+   * stream's sequence numbers): frames cut from its queue were never sent, and must not count
+   * as lost on the network. Wire sequence number → send index, for frames not yet reported.
+   */
+  sendIndex: Map<number, number>;
+  nextIndex: number;
   target: { bitrateBps: number; reason: RateReason } | null;
-  /** Highest unwrapped sequence number recorded as sent. */
-  sentThrough: number;
   /** The last link rate measured for this viewer, until more than it is delivered. */
   linkRateBps: number | null;
   /** Since when the controller has wanted more than that while the link showed idle, ms. */
@@ -105,6 +106,9 @@ const LINK_RATE_HEADROOM = 1;
 /** …until the controller has wanted this times that rate for `LINK_RATE_RELEASE_MS` on an idle link. */
 const LINK_RATE_WANT_FACTOR = 1.05;
 const LINK_RATE_RELEASE_MS = 1_500;
+
+/** Send indexes kept for frames not yet reported. */
+const MAX_UNREPORTED = 4096;
 
 /** Adaptive bitrate for the stream hub. */
 export class AdaptiveRate implements RateController {
@@ -132,10 +136,9 @@ export class AdaptiveRate implements RateController {
       // The viewer timestamps whole frames: take each frame's transmission time out of its delay.
       estimator: createEstimator({ correctTransmission: true }),
       controller: createController(this.#o.kind, bounds, this.#current),
-      lastWire: null,
-      lastUnwrapped: 0,
+      sendIndex: new Map(),
+      nextIndex: 0,
       target: null,
-      sentThrough: Number.NEGATIVE_INFINITY,
       linkRateBps: null,
       idleAboveSinceMs: null,
     });
@@ -160,20 +163,28 @@ export class AdaptiveRate implements RateController {
   onSent(sample: SentSample, _nowMs: number): void {
     const t = this.#tracks.get(sample.viewerId);
     if (t === undefined) return;
-    const seq = this.#unwrap(t, sample.sequence);
-    t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
-    t.sentThrough = Math.max(t.sentThrough, seq);
+    this.#recordSent(t, sample.sequence, sample.sentMs, sample.bytes);
+  }
+
+  #recordSent(t: Track, wire: number, sentMs: number, bytes: number): number {
+    const seq = t.nextIndex++;
+    t.sendIndex.set(wire, seq);
+    // Frames never reported (the viewer left them undecided) are forgotten after a while.
+    if (t.sendIndex.size > MAX_UNREPORTED) {
+      const oldest = t.sendIndex.keys().next().value;
+      if (oldest !== undefined) t.sendIndex.delete(oldest);
+    }
+    t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sentMs, sizeBytes: bytes });
+    return seq;
   }
 
   onDelivery(sample: DeliverySample, nowMs: number): void {
     const t = this.#tracks.get(sample.viewerId);
     if (t === undefined) return;
-    const seq = this.#unwrap(t, sample.sequence);
     // A frame sent before this viewer's track existed: record its sending first.
-    if (seq > t.sentThrough) {
-      t.estimator = estimatorOnSent(t.estimator, { seq, sendTimeMs: sample.sentMs, sizeBytes: sample.bytes });
-      t.sentThrough = seq;
-    }
+    const seq =
+      t.sendIndex.get(sample.sequence) ?? this.#recordSent(t, sample.sequence, sample.sentMs, sample.bytes);
+    t.sendIndex.delete(sample.sequence);
     t.estimator = estimatorOnFeedback(
       t.estimator,
       { seq, sendTimeMs: sample.sentMs, receiveTimeMs: sample.receivedMs, sizeBytes: sample.bytes },
@@ -187,8 +198,8 @@ export class AdaptiveRate implements RateController {
   }
 
   onQueueDrop(_sample: QueueDropSample): void {
-    // Frames cut from a slow viewer's queue never reach it: the estimator sees them as a
-    // sequence gap (loss) when the next frame arrives, which is the signal we want.
+    // Frames cut from a slow viewer's queue were never sent: not network loss (the estimator
+    // numbers frames as they are sent). The queue that made the cut shows as delay.
   }
 
   decide(encoder: EncoderState, nowMs: number): RateDecision | undefined {
@@ -333,19 +344,5 @@ export class AdaptiveRate implements RateController {
     if (adaptive.length > 0) return adaptive;
     const first = all.sort((a, b) => a.joinedMs - b.joinedMs || a.viewer.id - b.viewer.id)[0];
     return first === undefined ? [] : [first];
-  }
-
-  #unwrap(t: Track, wire: number): number {
-    if (t.lastWire === null) {
-      t.lastWire = wire;
-      t.lastUnwrapped = 0;
-      return 0;
-    }
-    const unwrapped = t.lastUnwrapped + sequenceDelta(wire, t.lastWire);
-    if (unwrapped > t.lastUnwrapped) {
-      t.lastWire = wire;
-      t.lastUnwrapped = unwrapped;
-    }
-    return unwrapped;
   }
 }
