@@ -8,6 +8,7 @@
  */
 import { QuadStreamError } from '../core/errors.ts';
 import type { ControllerKind } from '../core/rate/index.ts';
+import type { LinkSample } from '../core/rate/real-link-summary.ts';
 import { percentileOfSorted } from '../core/stats.ts';
 import type { Codec } from '../core/units.ts';
 import type { ShapedNamespace } from '../netem/netns.ts';
@@ -39,21 +40,13 @@ export interface AbrRealOptions {
   readonly onProgress?: (line: string) => void;
 }
 
-/** One sample of the run. */
-export interface AbrSample {
-  readonly tS: number;
-  readonly capacityBps: number;
-  /** The encoder's target. */
-  readonly targetBps: number;
-  /** Bitrate sent to the viewer over the last second. */
-  readonly sentBps: number;
-  /**
-   * Median queuing delay of the frames received in the last 250 ms: send → receive less the
-   * frame's transmission time at the capacity, above the run's minimum of that.
-   */
-  readonly queueMs: number | null;
-  /** Glass-to-glass p95 over the last 5 s. */
-  readonly latencyP95Ms: number | null;
+/**
+ * One sample of the run: what `summariseRealLink` reads (capacity, the encoder's target, the
+ * bitrate sent to the viewer over the last second, the median queuing delay of the frames received
+ * in the last 250 ms — send → receive less each frame's transmission at the capacity, above the
+ * run's minimum of that — and glass-to-glass p95 over the last 5 s), and more.
+ */
+export interface AbrSample extends LinkSample {
   readonly framesDecoded: number;
   /** The picture size being encoded. */
   readonly width: number;
