@@ -65,6 +65,7 @@ class Client {
       height: 0,
       viewerId: null,
       bytesReceived: 0,
+      paddingBytesReceived: 0,
       framesReceived: 0,
       framesDecoded: 0,
       framesDiscarded: 0,
@@ -151,6 +152,21 @@ class Client {
         });
         this.#onFrame(m, arrival);
         return;
+      case 'padding':
+        // A bandwidth probe: only its arrival matters, reported at once.
+        this.#update({ paddingBytesReceived: this.#status.paddingBytesReceived + bytes.length });
+        this.#send(
+          encodeFeedback([
+            {
+              sequence: m.id,
+              flags: FEEDBACK_FLAGS.padding,
+              receivedMs: arrival + this.#offset(),
+              decodedMs: Number.NaN,
+              renderedMs: Number.NaN,
+            },
+          ]),
+        );
+        return;
       case 'ping':
         this.#send(encodePong({ id: m.id, originMs: m.originMs, receivedMs: arrival, sentMs: nowMs() }));
         return;
@@ -187,7 +203,7 @@ class Client {
     }
     this.#send(
       encodeClientHello({
-        flags: this.#opts.adaptive ? CLIENT_FLAGS.adaptive : 0,
+        flags: (this.#opts.adaptive ? CLIENT_FLAGS.adaptive : 0) | CLIENT_FLAGS.padding,
         codecs,
         label:
           `quadstream-player ${navigator.userAgent.match(/(Chrom(e|ium)|Firefox|Safari)\/[\d.]+/)?.[0] ?? ''}`.trim(),

@@ -13,9 +13,12 @@ import { wallClockMs } from '../capture/clock.ts';
 import { describeError, isQuadStreamError } from '../core/errors.ts';
 import {
   CLIENT_FLAGS,
+  FEEDBACK_FLAGS,
   FRAME_FLAGS,
+  PADDING_HEADER_BYTES,
   VIDEO_FRAME_HEADER_BYTES,
   decodeClientMessage,
+  encodePadding,
   encodePing,
   encodePong,
   encodeServerHello,
@@ -32,7 +35,13 @@ import {
 import type { Codec } from '../core/units.ts';
 import type { Logger } from '../log.ts';
 import type { EncodedFrame, StreamDescription } from './encoded-frame.ts';
-import type { DeliverySample, QueueDropSample, SentSample } from './rate-control.ts';
+import type {
+  DeliverySample,
+  PaddingDeliverySample,
+  PaddingSample,
+  QueueDropSample,
+  SentSample,
+} from './rate-control.ts';
 import { ViewerQueue } from './viewer-queue.ts';
 import { ViewerStats, type SentRecord, type ViewerFigures } from './viewer-stats.ts';
 
@@ -106,6 +115,10 @@ export interface ViewerHost {
   inFlightBudgetBytes(viewer: Viewer): number | undefined;
   /** A frame went to this viewer's socket. */
   sent(sample: SentSample, nowMs: number): void;
+  /** Bytes of padding to send right behind the frame just sent (0: none); asked only of viewers that report padding. */
+  paddingBytes(viewer: Viewer, frameBytes: number, nowMs: number): number;
+  paddingSent(sample: PaddingSample, nowMs: number): void;
+  paddingDelivery(sample: PaddingDeliverySample, nowMs: number): void;
   delivery(sample: DeliverySample, nowMs: number): void;
   queueDrop(sample: QueueDropSample, nowMs: number): void;
   rtt(viewer: Viewer, rttMs: number, nowMs: number): void;
@@ -138,6 +151,11 @@ export class Viewer {
   #codec: Codec | null = null;
   #label = '';
   #adaptive = false;
+  /** The viewer reports padding (hello flag): bandwidth probes may be sent to it. */
+  #padding = false;
+  #nextPaddingId = 0;
+  /** Padding sent and not yet reported: id → size and send time. */
+  readonly #paddingSent = new Map<number, { bytes: number; sentMs: number }>();
   #configKey = '';
   #bufferedBytes = 0;
   #lastClientKeyframeMs = -Infinity;
@@ -189,6 +207,11 @@ export class Viewer {
   /** The viewer asked for adaptive bitrate. */
   get adaptive(): boolean {
     return this.#adaptive;
+  }
+
+  /** The viewer reports padding messages (bandwidth probes may be sent to it). */
+  get padding(): boolean {
+    return this.#padding;
   }
 
   /** Free text from the viewer's hello. */
@@ -367,6 +390,7 @@ export class Viewer {
     this.#state = 'joining';
     this.#label = hello.label;
     this.#adaptive = (hello.flags & CLIENT_FLAGS.adaptive) !== 0;
+    this.#padding = (hello.flags & CLIENT_FLAGS.padding) !== 0;
     let result: { codec: Codec } | { error: string };
     try {
       result = await this.#host.join(this, hello.codecs);
@@ -389,6 +413,10 @@ export class Viewer {
   #onFeedback(message: FeedbackMessage, now: number): void {
     let ackedThrough: number | undefined;
     for (const e of message.entries) {
+      if ((e.flags & FEEDBACK_FLAGS.padding) !== 0) {
+        this.#onPaddingFeedback(e.sequence, e.receivedMs, now);
+        continue;
+      }
       const record = this.#sent.get(e.sequence);
       const { delivered, finished } = this.#stats.onFeedback(e, record, now);
       if (record === undefined) continue;
@@ -421,6 +449,16 @@ export class Viewer {
     }
     this.#pruneSent(now);
     this.#pump();
+  }
+
+  #onPaddingFeedback(id: number, receivedMs: number, now: number): void {
+    const sent = this.#paddingSent.get(id);
+    if (sent === undefined || !Number.isFinite(receivedMs)) return;
+    this.#paddingSent.delete(id);
+    this.#host.paddingDelivery(
+      { viewerId: this.id, id, bytes: sent.bytes, sentMs: sent.sentMs, receivedMs },
+      now,
+    );
   }
 
   /** Forgets records the viewer never finished (lost to a decoder reset, for instance). */
@@ -496,6 +534,25 @@ export class Viewer {
     });
     this.#stats.onSent(record);
     this.#host.sent({ viewerId: this.id, sequence: frame.sequence, bytes, sentMs }, sentMs);
+    if (this.#padding) this.#sendPadding(bytes, sentMs);
+  }
+
+  /** Padding right behind a frame, when the rate controller asks for it (a bandwidth probe). */
+  #sendPadding(frameBytes: number, nowMs: number): void {
+    const want = Math.floor(this.#host.paddingBytes(this, frameBytes, nowMs));
+    if (!(want > PADDING_HEADER_BYTES)) return;
+    const id = this.#nextPaddingId;
+    this.#nextPaddingId = (id + 1) >>> 0;
+    const sentMs = wallClockMs();
+    this.#send(encodePadding({ id, sentMs, fillerBytes: want - PADDING_HEADER_BYTES }));
+    this.#paddingSent.set(id, { bytes: want, sentMs });
+    // Padding the viewer never reported (it left, or lost it to a reset) is forgotten.
+    if (this.#paddingSent.size > 256) {
+      const oldest = this.#paddingSent.keys().next().value;
+      if (oldest !== undefined) this.#paddingSent.delete(oldest);
+    }
+    this.#stats.onPaddingSent(sentMs, want);
+    this.#host.paddingSent({ viewerId: this.id, id, bytes: want, sentMs }, sentMs);
   }
 
   #sendConfigIfChanged(d: StreamDescription): void {

@@ -11,6 +11,7 @@ import {
   FEEDBACK_ENTRY_BYTES,
   MAX_FEEDBACK_ENTRIES,
   MESSAGE_TYPES,
+  PADDING_HEADER_BYTES,
   PROTOCOL_VERSION,
   VIDEO_FRAME_HEADER_BYTES,
   type ClientHelloMessage,
@@ -20,6 +21,7 @@ import {
   type FeedbackMessage,
   type KeyframeRequestMessage,
   type Message,
+  type PaddingMessage,
   type PingMessage,
   type PongMessage,
   type ServerHelloMessage,
@@ -308,6 +310,17 @@ export function encodePong(m: Omit<PongMessage, 'type'>): Uint8Array<ArrayBuffer
     .done();
 }
 
+/** Encodes a padding message: its 16-byte header and `fillerBytes` zeros. */
+export function encodePadding(m: Omit<PaddingMessage, 'type'>): Uint8Array<ArrayBuffer> {
+  if (!Number.isInteger(m.fillerBytes) || m.fillerBytes < 0)
+    fail('protocol.malformed', `padding of ${m.fillerBytes} bytes`);
+  const bytes = new Uint8Array(PADDING_HEADER_BYTES + m.fillerBytes);
+  bytes.set(
+    new Writer(PADDING_HEADER_BYTES, MESSAGE_TYPES.padding).u16(0).u32(u32('id', m.id)).f64(m.sentMs).done(),
+  );
+  return bytes;
+}
+
 function readCodec(r: Reader, what: string): Codec {
   const id = r.u8();
   const codec = CODEC_BY_ID.get(id);
@@ -432,6 +445,14 @@ function decodePing(bytes: Uint8Array): PingMessage {
   return { type: 'ping', id, originMs };
 }
 
+function decodePadding(bytes: Uint8Array): PaddingMessage {
+  const r = new Reader(bytes, 2, 'padding');
+  r.skip(2);
+  const id = r.u32();
+  const sentMs = r.f64();
+  return { type: 'padding', id, sentMs, fillerBytes: bytes.length - r.offset };
+}
+
 function decodePong(bytes: Uint8Array): PongMessage {
   const r = new Reader(bytes, 2, 'pong');
   r.skip(2);
@@ -470,13 +491,22 @@ export function decodeMessage(bytes: Uint8Array): Message {
       return decodePing(bytes);
     case MESSAGE_TYPES.pong:
       return decodePong(bytes);
+    case MESSAGE_TYPES.padding:
+      return decodePadding(bytes);
     default:
       return fail('protocol.unknown-type', `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
   }
 }
 
 const FROM_CLIENT = new Set<Message['type']>(['clientHello', 'keyframeRequest', 'feedback', 'ping', 'pong']);
-const FROM_SERVER = new Set<Message['type']>(['videoFrame', 'serverHello', 'streamConfig', 'ping', 'pong']);
+const FROM_SERVER = new Set<Message['type']>([
+  'videoFrame',
+  'serverHello',
+  'streamConfig',
+  'ping',
+  'pong',
+  'padding',
+]);
 
 /** Decodes a message the server received; a server-only type is `protocol.unexpected`. */
 export function decodeClientMessage(bytes: Uint8Array): ClientMessage {

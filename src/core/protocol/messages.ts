@@ -18,6 +18,7 @@ export const MESSAGE_TYPES = {
   feedback: 0x12,
   ping: 0x13,
   pong: 0x14,
+  padding: 0x15,
 } as const;
 /** The name of a message type. */
 export type MessageTypeName = keyof typeof MESSAGE_TYPES;
@@ -100,6 +101,11 @@ export interface StreamConfigMessage {
 export const CLIENT_FLAGS = {
   /** The viewer asks that the encoder's bitrate follow its feedback (adaptive bitrate). */
   adaptive: 0x01,
+  /**
+   * The viewer reports padding messages (see {@link PaddingMessage}): the server may send them to
+   * measure the link. Older players leave it clear and never get one.
+   */
+  padding: 0x02,
 } as const;
 
 /** The player's answer to the server hello: what it can decode. */
@@ -129,6 +135,8 @@ export const FEEDBACK_FLAGS = {
   discarded: 0x01,
   /** Decoded but never painted (a newer frame replaced it before the next paint). */
   notRendered: 0x02,
+  /** A padding message's arrival: `sequence` is the padding id, only `receivedMs` is set. */
+  padding: 0x04,
 } as const;
 
 /**
@@ -172,9 +180,28 @@ export interface PongMessage {
   readonly sentMs: number;
 }
 
+/** Size in bytes of the fixed header in front of a padding message's filler. */
+export const PADDING_HEADER_BYTES = 16;
+
+/**
+ * Filler the server sends right behind a video frame to test whether the link carries more than
+ * the encoder makes (a bandwidth probe that does not raise the encoder). Only to viewers whose
+ * hello set {@link CLIENT_FLAGS.padding}; they report its arrival at once in a feedback entry
+ * flagged {@link FEEDBACK_FLAGS.padding}.
+ */
+export interface PaddingMessage {
+  readonly type: 'padding';
+  /** Per-viewer padding counter, wrapping at 2^32 (not a frame sequence number). */
+  readonly id: number;
+  /** When the server handed it to the socket, server clock, ms. */
+  readonly sentMs: number;
+  /** Bytes of filler after the header (zeros). */
+  readonly fillerBytes: number;
+}
+
 /** Messages the server sends. */
 export type ServerMessage =
-  VideoFrameMessage | ServerHelloMessage | StreamConfigMessage | PingMessage | PongMessage;
+  VideoFrameMessage | ServerHelloMessage | StreamConfigMessage | PingMessage | PongMessage | PaddingMessage;
 /** Messages the player sends. */
 export type ClientMessage =
   ClientHelloMessage | KeyframeRequestMessage | FeedbackMessage | PingMessage | PongMessage;

@@ -163,6 +163,11 @@ export interface GccParams extends BitrateBounds {
   readonly probeAboveLinkFactor: number;
   /** Additive and multiplicative increases stop at this fraction of the measured link rate. */
   readonly linkRateCapFraction: number;
+  /**
+   * For this long after the link rate was last measured, increases stay under it even when the
+   * link has not been busy since (a stream held just under the link does not fill it), ms.
+   */
+  readonly linkRateMemoryMs: number;
 }
 
 /** Default GCC tunables apart from the bounds; every constant is explained in docs/abr.md. */
@@ -218,6 +223,7 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   probeMaxFactor: 2,
   probeAboveLinkFactor: 1.03,
   linkRateCapFraction: 0.97,
+  linkRateMemoryMs: 3_000,
 };
 
 /** GCC parameters for `bounds`, with any tunable overridden. */
@@ -266,6 +272,8 @@ export interface ProbeState {
   /** Target before the probe step, restored when the probe fails. */
   readonly baseBitrateBps: number;
   readonly probeBitrateBps: number;
+  /** A near probe must deliver more than this to succeed (the capacity it tests above), bit/s. */
+  readonly refBps: number;
   readonly startedMs: number;
   /** The probe's frames are those sent from `startedMs` to this, ms. */
   readonly endSendMs: number;
@@ -298,6 +306,8 @@ export interface GccState {
   readonly linkRateFloorBps: number;
   /** The last link rate measured (kept after the observation forgets it), for sizing probes. */
   readonly lastLinkRateBps: number | null;
+  /** When it was last measured, ms. */
+  readonly lastLinkRateAtMs: number | null;
 }
 
 /** A GCC state starting at `startBitrateBps` (clamped into the bounds). */
@@ -321,6 +331,7 @@ export function createGccState(startBitrateBps: number, params: GccParams): GccS
       near: false,
       baseBitrateBps: 0,
       probeBitrateBps: 0,
+      refBps: 0,
       startedMs: 0,
       endSendMs: 0,
       mark: null,
@@ -335,6 +346,7 @@ export function createGccState(startBitrateBps: number, params: GccParams): GccS
     lastFeedbackCount: 0,
     linkRateFloorBps: 0,
     lastLinkRateBps: null,
+    lastLinkRateAtMs: null,
   };
 }
 
@@ -379,6 +391,7 @@ export function gccStep(
     detector,
     lastFeedbackCount: obs.feedbackCount,
     lastLinkRateBps: obs.linkRateBps ?? state.lastLinkRateBps,
+    lastLinkRateAtMs: obs.linkRateBps !== null ? nowMs : state.lastLinkRateAtMs,
   };
   let reason: RateReason = 'hold';
   const throughputBps = obs.throughputBps ?? obs.recentThroughputBps;
@@ -439,7 +452,7 @@ export function gccStep(
         receiveSpanMs > 0 &&
         sendSpanMs / receiveSpanMs >= params.probeSuccessFraction &&
         probeRateBps >= params.probeFillFraction * s.probe.probeBitrateBps &&
-        (!s.probe.near || (link !== null && probeRateBps > linkUpperBps(link, params)));
+        (!s.probe.near || probeRateBps > s.probe.refBps);
       if (delivered) {
         s = {
           ...s,
@@ -451,8 +464,12 @@ export function gccStep(
         reason = 'probe-ok';
       } else {
         // Not carried, though without a queue to show for it (yet): the link is at capacity, or
-        // the encoder did not fill the step. Withdraw it like a failure.
-        const backoffMs = Math.min(params.probeBackoffMaxMs, s.probe.backoffMs * 2);
+        // the encoder did not fill the step. Withdraw it like a failure; with no queue at all the
+        // probe was inconclusive (encoder noise) and the next one comes after the shortest wait.
+        const inconclusive = obs.queuingDelayMs <= params.probeMaxQueueMs && !timedOut;
+        const backoffMs = inconclusive
+          ? params.probeBackoffMinMs
+          : Math.min(params.probeBackoffMaxMs, s.probe.backoffMs * 2);
         s = {
           ...s,
           bitrateBps: Math.min(s.bitrateBps, s.probe.baseBitrateBps),
@@ -531,9 +548,12 @@ export function gccStep(
       throughputBps === null
         ? s.bitrateBps
         : params.throughputLimitFactor * throughputBps + params.throughputLimitExtraBps;
-    // Increases stop just under a measured link rate: past it they only build a queue (probes
-    // still test above it).
-    if (linkRateBps !== null) limitBps = Math.min(limitBps, params.linkRateCapFraction * linkRateBps);
+    // Increases stop just under the link rate last measured (also for `linkRateMemoryMs` after,
+    // when the link has not been busy since: a stream held just under it does not fill it): past
+    // it they only build a queue. Probes still test above it, and one that delivers more lifts
+    // this (`linkRateFloorBps`).
+    const capRateBps = rememberedLinkRate(s, obs, nowMs, params);
+    if (capRateBps !== null) limitBps = Math.min(limitBps, params.linkRateCapFraction * capRateBps);
     let bitrateBps = s.bitrateBps;
     if (bitrateBps < limitBps) {
       if (link !== null) {
@@ -602,9 +622,15 @@ export function gccStep(
       s.bitrateBps >= params.probeNearStartFraction * s.link.estimateKbps * 1000)
   ) {
     const near = s.link !== null && s.bitrateBps >= params.probeNearFraction * s.link.estimateKbps * 1000;
+    // A near probe tests just above the capacity known best: the link rate measured (or
+    // remembered), else the link estimate's upper bound.
+    const refBps =
+      near && s.link !== null
+        ? Math.min(linkUpperBps(s.link, params), rememberedLinkRate(s, obs, nowMs, params) ?? Infinity)
+        : 0;
     const probeBitrateBps = clampBitrate(
       near && s.link !== null
-        ? Math.max(s.bitrateBps, linkUpperBps(s.link, params)) * params.probeFactorNear
+        ? Math.max(s.bitrateBps, refBps) * params.probeFactorNear
         : farProbeBps(
             s.bitrateBps,
             usableLinkRate(s, { ...obs, linkRateBps: s.lastLinkRateBps }, params),
@@ -619,6 +645,7 @@ export function gccStep(
         ...s.probe,
         active: true,
         near,
+        refBps,
         baseBitrateBps: s.bitrateBps,
         probeBitrateBps,
         startedMs: nowMs,
@@ -649,6 +676,23 @@ function farProbeBps(bitrateBps: number, linkRateBps: number | null, params: Gcc
     );
   }
   return Math.max(step, Math.min(bitrateBps * params.probeMaxFactor, params.probeLinkFraction * linkRateBps));
+}
+
+/**
+ * The link rate measured now, or else the one last measured if within `linkRateMemoryMs`, when
+ * `useLinkRate` is on and no probe has since delivered more.
+ */
+function rememberedLinkRate(
+  s: GccState,
+  obs: RateObservation,
+  nowMs: number,
+  params: GccParams,
+): number | null {
+  const remembered =
+    s.lastLinkRateAtMs !== null && nowMs - s.lastLinkRateAtMs <= params.linkRateMemoryMs
+      ? s.lastLinkRateBps
+      : null;
+  return usableLinkRate(s, { ...obs, linkRateBps: obs.linkRateBps ?? remembered }, params);
 }
 
 /** The observation's link rate when `useLinkRate` is on and no probe has since delivered more. */
