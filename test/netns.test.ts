@@ -6,7 +6,7 @@ import { lossRuleArgs, queueArgs, ShapedNamespace, shapedClassArgs } from '../sr
 import { tempDir } from './helpers/tmp.ts';
 
 test('shaped class, queue and loss rule arguments', () => {
-  // 5 Mbit/s: 200 ms of queue is 125 000 bytes; burst 625 B (1 ms) is below 2 MTUs, so 3000.
+  // 5 Mbit/s: 200 ms of queue is 125 000 bytes; burst 156 B (1/4 ms) is below one MTU, so 1500.
   assert.deepEqual(shapedClassArgs({ rateBps: 5e6 }), [
     'parent',
     '1:',
@@ -18,9 +18,9 @@ test('shaped class, queue and loss rule arguments', () => {
     'ceil',
     '5000000bit',
     'burst',
-    '3000',
+    '1500',
     'cburst',
-    '3000',
+    '1500',
   ]);
   assert.deepEqual(queueArgs({ rateBps: 5e6 }), [
     'parent',
@@ -31,7 +31,7 @@ test('shaped class, queue and loss rule arguments', () => {
     'limit',
     '125000',
   ]);
-  assert.deepEqual(shapedClassArgs({ rateBps: 100e6 }).slice(-4), ['burst', '12500', 'cburst', '12500']);
+  assert.deepEqual(shapedClassArgs({ rateBps: 100e6 }).slice(-4), ['burst', '3125', 'cburst', '3125']);
   assert.deepEqual(queueArgs({ rateBps: 100e6, queueMs: 50 }).at(-1), '625000');
   assert.deepEqual(lossRuleArgs(10), [
     '-o',

@@ -81,13 +81,13 @@ test('detector: a spike far above the threshold does not raise it; the threshold
   assert.equal(d.threshold, 6);
 });
 
-test('detector queue guards: a growing queue above 60 ms, or a standing queue above 15 ms, is over-use', () => {
+test('detector queue guards: a growing queue above 60 ms, or a standing queue above 30 ms, is over-use', () => {
   const d0 = createGccState(10 * M, params).detector;
   assert.equal(detectOveruse(d0, obs({ queuingDelayMs: 70 }), 1000, params).hypothesis, 'overusing');
   const shrinking = { ...d0, prevQueuingDelayMs: 90 };
   assert.equal(detectOveruse(shrinking, obs({ queuingDelayMs: 70 }), 1000, params).hypothesis, 'normal');
-  assert.equal(detectOveruse(d0, obs({ standingQueueMs: 16 }), 1000, params).hypothesis, 'overusing');
-  assert.equal(detectOveruse(d0, obs({ standingQueueMs: 14 }), 1000, params).hypothesis, 'normal');
+  assert.equal(detectOveruse(d0, obs({ standingQueueMs: 31 }), 1000, params).hypothesis, 'overusing');
+  assert.equal(detectOveruse(d0, obs({ standingQueueMs: 29 }), 1000, params).hypothesis, 'normal');
 });
 
 test('link capacity estimate: exponential average and variance as in GCC, with a 3% minimum margin', () => {

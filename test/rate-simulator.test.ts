@@ -181,8 +181,9 @@ test('start at 8 Mbit/s on a 3 Mbit/s link: under 3 Mbit/s by 20 s with a short 
       const late = r.frames.filter((f) => f.sendMs >= 20_000);
       const sentBps = late.reduce((a, f) => a + f.sizeBytes * 8, 0) / 10;
       const targetBps = late.reduce((a, f) => a + f.decisionBps, 0) / late.length;
-      // GCC keeps its usual margin below capacity; the PID sits at capacity on a 20 ms queue.
-      const limitBps = controller === 'gcc' ? 0.97 * 3 * M : 3.02 * M;
+      // GCC stops its increases at 97% of the link rate it measures (which reads a few per cent
+      // high or low with the encoder's noise); the PID sits at capacity on a 20 ms queue.
+      const limitBps = controller === 'gcc' ? 3 * M : 3.02 * M;
       assert.ok(
         sentBps <= limitBps && targetBps <= limitBps,
         `${controller} seed ${seed}: ${sentBps} ${targetBps}`,

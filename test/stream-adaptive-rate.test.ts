@@ -24,7 +24,14 @@ function drive(
   const sizes: [number, string][] = [];
   const history: [number, number][] = [[0, bitrate]];
   const linkFreeMs = new Map<number, number>(opts.viewers.map((v) => [v, 0]));
-  const pending: { viewerId: number; seq: number; bytes: number; sentMs: number; receivedMs: number }[] = [];
+  const pending: {
+    viewerId: number;
+    seq: number;
+    bytes: number;
+    sentMs: number;
+    receivedMs: number;
+    firstByteMs: number;
+  }[] = [];
   const frameMs = 1000 / 60;
   for (let i = 0; i * frameMs < opts.seconds * 1000; i++) {
     const now = i * frameMs;
@@ -44,7 +51,15 @@ function drive(
       const done = start + (bytes * 8 * 1000) / cap;
       linkFreeMs.set(v, done);
       rate.onSent({ viewerId: v, sequence: i & 0xffffffff, bytes, sentMs: now }, now);
-      pending.push({ viewerId: v, seq: i & 0xffffffff, bytes, sentMs: now, receivedMs: done + 5 });
+      // The frame-start marker: the frame's first byte arrives when the link starts sending it.
+      pending.push({
+        viewerId: v,
+        seq: i & 0xffffffff,
+        bytes,
+        sentMs: now,
+        receivedMs: done + 5,
+        firstByteMs: start + 5,
+      });
     }
     const d = rate.decide(
       {
@@ -77,7 +92,7 @@ test('a capacity drop from 20 to 5 Mbit/s brings the encoder under 5 Mbit/s with
     startBitrateBps: 15e6,
     onChange: (c) => changes.push(c),
   });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '', padding: false }, 0);
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
   const r = drive(rate, {
     seconds: 14,
     startBps: 15e6,
@@ -96,8 +111,8 @@ test('with no viewer marked adaptive the encoder follows the first viewer, not a
     maxBitrateBps: 30e6,
     startBitrateBps: 8e6,
   });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '', padding: false }, 0);
-  rate.viewerJoined({ id: 2, adaptive: false, label: '', padding: false }, 10);
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  rate.viewerJoined({ id: 2, adaptive: false, label: '' }, 10);
   const r = drive(rate, { seconds: 6, startBps: 8e6, viewers: [1, 2], capacityBps: () => 20e6 });
   assert.ok(r.bitrateAt(6000) > 7e6, `followed the fast first viewer: ${r.bitrateAt(6000)}`);
   assert.deepEqual(
@@ -113,8 +128,8 @@ test('viewers marked adaptive are followed, the lowest estimate wins', () => {
     maxBitrateBps: 30e6,
     startBitrateBps: 8e6,
   });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '', padding: false }, 0);
-  rate.viewerJoined({ id: 2, adaptive: true, label: '', padding: false }, 10);
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  rate.viewerJoined({ id: 2, adaptive: true, label: '' }, 10);
   const r = drive(rate, { seconds: 6, startBps: 8e6, viewers: [1, 2], capacityBps: () => 20e6 });
   assert.ok(r.bitrateAt(6000) < 1e6, `followed the 1 Mbit/s adaptive viewer: ${r.bitrateAt(6000)}`);
   assert.deepEqual(
@@ -132,7 +147,7 @@ test('encoders that reopen for a change get at most one change per 2 s', () => {
     startBitrateBps: 15e6,
     onChange: (c) => changes.push(c),
   });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '', padding: false }, 0);
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
   drive(rate, {
     seconds: 14,
     startBps: 15e6,
@@ -169,7 +184,7 @@ test('on a link too slow for the picture size the encoder steps down the ladder,
     maxBitrateBps: 8e6,
     startBitrateBps: 2e6,
   });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '', padding: false }, 0);
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
   // 1280x720@30 steps down below 0.02 bit per pixel: 0.55 Mbit/s.
   const r = drive(rate, {
     seconds: 40,
@@ -197,7 +212,7 @@ test('with the ladder off the picture size never changes', () => {
     startBitrateBps: 2e6,
     ladder: false,
   });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '', padding: false }, 0);
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
   const r = drive(rate, {
     seconds: 10,
     startBps: 2e6,

@@ -75,8 +75,6 @@ export interface WorkerStatus {
   readonly height: number;
   readonly viewerId: number | null;
   readonly bytesReceived: number;
-  /** Bytes of padding (bandwidth probes) received, not counted in `bytesReceived`. */
-  readonly paddingBytesReceived: number;
   readonly framesReceived: number;
   readonly framesDecoded: number;
   readonly framesDiscarded: number;

@@ -65,7 +65,6 @@ class Client {
       height: 0,
       viewerId: null,
       bytesReceived: 0,
-      paddingBytesReceived: 0,
       framesReceived: 0,
       framesDecoded: 0,
       framesDiscarded: 0,
@@ -152,14 +151,13 @@ class Client {
         });
         this.#onFrame(m, arrival);
         return;
-      case 'padding':
-        // A bandwidth probe: only its arrival matters, reported at once.
-        this.#update({ paddingBytesReceived: this.#status.paddingBytesReceived + bytes.length });
+      case 'frameStart':
+        // The frame's first byte is here: reported at once (the server times the link with it).
         this.#send(
           encodeFeedback([
             {
-              sequence: m.id,
-              flags: FEEDBACK_FLAGS.padding,
+              sequence: m.sequence,
+              flags: FEEDBACK_FLAGS.frameStart,
               receivedMs: arrival + this.#offset(),
               decodedMs: Number.NaN,
               renderedMs: Number.NaN,
@@ -203,7 +201,7 @@ class Client {
     }
     this.#send(
       encodeClientHello({
-        flags: (this.#opts.adaptive ? CLIENT_FLAGS.adaptive : 0) | CLIENT_FLAGS.padding,
+        flags: (this.#opts.adaptive ? CLIENT_FLAGS.adaptive : 0) | CLIENT_FLAGS.frameStart,
         codecs,
         label:
           `quadstream-player ${navigator.userAgent.match(/(Chrom(e|ium)|Firefox|Safari)\/[\d.]+/)?.[0] ?? ''}`.trim(),

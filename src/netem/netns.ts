@@ -43,12 +43,13 @@ export const FREE_CLASS = '1:10';
 
 /**
  * The `tc class` arguments (after `add`/`change dev lo`) for the shaped class: an HTB class whose
- * rate and ceiling are the link rate, with a burst of one millisecond at that rate (two packets at
- * least), so the link also holds its rate over a single frame, as a serial link does.
+ * rate and ceiling are the link rate, with a burst of one packet (a quarter of a millisecond at
+ * rates where that is more), so the link also holds its rate over a single frame, as a serial link
+ * does: after an idle spell only the first packet of a frame goes through unpaced.
  */
 export function shapedClassArgs(shape: LinkShape): string[] {
   const rate = Math.max(8000, Math.round(shape.rateBps));
-  const burst = Math.max(2 * LINK_MTU, Math.round(rate / 8 / 1000));
+  const burst = Math.max(LINK_MTU, Math.round(rate / 8 / 4000));
   return [
     'parent',
     '1:',

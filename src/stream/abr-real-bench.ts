@@ -47,8 +47,6 @@ export interface AbrRealOptions {
  * run's minimum of that — and glass-to-glass p95 over the last 5 s), and more.
  */
 export interface AbrSample extends LinkSample {
-  /** Padding (bandwidth probes) sent to the viewer over the last second, not in `sentBps`. */
-  readonly paddingBps: number;
   readonly framesDecoded: number;
   /** The picture size being encoded. */
   readonly width: number;
@@ -185,7 +183,6 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
       capacityBps: capacity,
       targetBps: f.stream?.bitrateBps ?? Number.NaN,
       sentBps: v?.bitrateBps ?? 0,
-      paddingBps: v?.paddingBps ?? 0,
       queueMs: delays.length === 0 ? null : percentileOfSorted(delays, 50) - minDelay,
       latencyP95Ms: v?.latencyMs?.p95 ?? null,
       framesDecoded: v?.framesDecoded ?? 0,

@@ -30,8 +30,6 @@ import {
 import type {
   DeliverySample,
   EncoderState,
-  PaddingDeliverySample,
-  PaddingSample,
   QueueDropSample,
   RateController,
   RateDecision,
@@ -94,19 +92,8 @@ interface Track {
    * stream's sequence numbers): frames cut from its queue were never sent, and must not count
    * as lost on the network. Wire sequence number → send index, for frames not yet reported.
    */
-  sendIndex: Map<number, { seq: number; sentMs: number }>;
+  sendIndex: Map<number, number>;
   nextIndex: number;
-  /** Padding id → send index, for padding not yet reported. */
-  paddingIndex: Map<number, number>;
-  /**
-   * Padding reports held until the frames sent before them are reported: the player reports
-   * padding on arrival but frames after decoding, and the estimator wants reports in send order.
-   */
-  heldPadding: { seq: number; sample: PaddingDeliverySample }[];
-  /** Padding to send to this viewer, bits per second (0: none). */
-  paddingBps: number;
-  /** Padding owed and not yet sent, bytes (sent in messages of at least half a frame). */
-  paddingCreditBytes: number;
   target: { bitrateBps: number; reason: RateReason } | null;
   /** The last link rate measured for this viewer, until more than it is delivered. */
   linkRateBps: number | null;
@@ -122,12 +109,6 @@ const LINK_RATE_RELEASE_MS = 1_500;
 
 /** Send indexes kept for frames not yet reported. */
 const MAX_UNREPORTED = 4096;
-/** A frame unreported this long no longer holds back the padding reports behind it, ms. */
-const PADDING_HOLD_MAX_MS = 1_000;
-/** Padding behind one frame: at most this many times the frame's size… */
-const MAX_PADDING_PER_FRAME = 2;
-/** …and at least this many (less waits for more to accrue). */
-const MIN_PADDING_PER_FRAME = 0.5;
 
 /** Adaptive bitrate for the stream hub. */
 export class AdaptiveRate implements RateController {
@@ -141,8 +122,6 @@ export class AdaptiveRate implements RateController {
   #ladder: { params: LadderParams; state: LadderState } | null = null;
   /** Encoded bits over the bits the target asked for, over the last two seconds; 1 until known. */
   #encoderRatio = 1;
-  /** The encoder's frame rate as last reported. */
-  #fps: number | undefined;
 
   constructor(options: AdaptiveRateOptions) {
     this.#o = options;
@@ -159,10 +138,6 @@ export class AdaptiveRate implements RateController {
       controller: createController(this.#o.kind, bounds, this.#current),
       sendIndex: new Map(),
       nextIndex: 0,
-      paddingIndex: new Map(),
-      heldPadding: [],
-      paddingBps: 0,
-      paddingCreditBytes: 0,
       target: null,
       linkRateBps: null,
       idleAboveSinceMs: null,
@@ -193,7 +168,7 @@ export class AdaptiveRate implements RateController {
 
   #recordSent(t: Track, wire: number, sentMs: number, bytes: number): number {
     const seq = t.nextIndex++;
-    t.sendIndex.set(wire, { seq, sentMs });
+    t.sendIndex.set(wire, seq);
     // Frames never reported (the viewer left them undecided) are forgotten after a while.
     if (t.sendIndex.size > MAX_UNREPORTED) {
       const oldest = t.sendIndex.keys().next().value;
@@ -208,89 +183,19 @@ export class AdaptiveRate implements RateController {
     if (t === undefined) return;
     // A frame sent before this viewer's track existed: record its sending first.
     const seq =
-      t.sendIndex.get(sample.sequence)?.seq ??
-      this.#recordSent(t, sample.sequence, sample.sentMs, sample.bytes);
+      t.sendIndex.get(sample.sequence) ?? this.#recordSent(t, sample.sequence, sample.sentMs, sample.bytes);
     t.sendIndex.delete(sample.sequence);
     t.estimator = estimatorOnFeedback(
       t.estimator,
-      { seq, sendTimeMs: sample.sentMs, receiveTimeMs: sample.receivedMs, sizeBytes: sample.bytes },
+      {
+        seq,
+        sendTimeMs: sample.sentMs,
+        receiveTimeMs: sample.receivedMs,
+        sizeBytes: sample.bytes,
+        ...(Number.isFinite(sample.firstByteMs) ? { firstByteMs: sample.firstByteMs } : {}),
+      },
       nowMs,
     );
-    this.#releasePadding(t, nowMs);
-  }
-
-  /**
-   * Padding behind the frame just sent: what `paddingBps` has accrued, sent once it makes at least
-   * half a frame (`MIN_PADDING_PER_FRAME`) so that its arrival behind the frame is long enough to
-   * time, and at most `MAX_PADDING_PER_FRAME` frames' worth at once.
-   */
-  paddingBytes(viewerId: number, frameBytes: number, _nowMs: number): number {
-    const t = this.#tracks.get(viewerId);
-    const fps = this.#fps;
-    if (t === undefined || fps === undefined || fps <= 0) return 0;
-    if (t.paddingBps <= 0) {
-      t.paddingCreditBytes = 0;
-      return 0;
-    }
-    const maxBytes = MAX_PADDING_PER_FRAME * frameBytes;
-    t.paddingCreditBytes = Math.min(maxBytes, t.paddingCreditBytes + t.paddingBps / 8 / fps);
-    if (t.paddingCreditBytes < MIN_PADDING_PER_FRAME * frameBytes) return 0;
-    const bytes = Math.round(t.paddingCreditBytes);
-    t.paddingCreditBytes = 0;
-    return bytes;
-  }
-
-  onPaddingSent(sample: PaddingSample, _nowMs: number): void {
-    const t = this.#tracks.get(sample.viewerId);
-    if (t === undefined) return;
-    const seq = t.nextIndex++;
-    t.paddingIndex.set(sample.id, seq);
-    if (t.paddingIndex.size > MAX_UNREPORTED) {
-      const oldest = t.paddingIndex.keys().next().value;
-      if (oldest !== undefined) t.paddingIndex.delete(oldest);
-    }
-    t.estimator = estimatorOnSent(t.estimator, {
-      seq,
-      sendTimeMs: sample.sentMs,
-      sizeBytes: sample.bytes,
-      padding: true,
-    });
-  }
-
-  onPaddingDelivery(sample: PaddingDeliverySample, nowMs: number): void {
-    const t = this.#tracks.get(sample.viewerId);
-    const seq = t?.paddingIndex.get(sample.id);
-    if (t === undefined || seq === undefined) return;
-    t.paddingIndex.delete(sample.id);
-    t.heldPadding.push({ seq, sample });
-    this.#releasePadding(t, nowMs);
-  }
-
-  /** Hands the estimator the padding reports no unreported frame was sent before. */
-  #releasePadding(t: Track, nowMs: number): void {
-    while (t.heldPadding.length > 0) {
-      const { seq, sample } = t.heldPadding[0]!;
-      // The oldest frame still unreported (the map keeps send order), unless it is long overdue.
-      let blocked = false;
-      for (const f of t.sendIndex.values()) {
-        if (f.sentMs < nowMs - PADDING_HOLD_MAX_MS) continue;
-        blocked = f.seq < seq;
-        break;
-      }
-      if (blocked) return;
-      t.heldPadding.shift();
-      t.estimator = estimatorOnFeedback(
-        t.estimator,
-        {
-          seq,
-          sendTimeMs: sample.sentMs,
-          receiveTimeMs: sample.receivedMs,
-          sizeBytes: sample.bytes,
-          padding: true,
-        },
-        nowMs,
-      );
-    }
   }
 
   onRtt(viewerId: number, rttMs: number, nowMs: number): void {
@@ -305,7 +210,6 @@ export class AdaptiveRate implements RateController {
 
   decide(encoder: EncoderState, nowMs: number): RateDecision | undefined {
     this.#current = encoder.bitrateBps;
-    this.#fps = encoder.fps;
     this.#measureEncoder(encoder, nowMs);
     const followed = this.#followed();
     let best: {
@@ -333,12 +237,6 @@ export class AdaptiveRate implements RateController {
       LINK_RATE_HEADROOM * (best.linkRateBps ?? Infinity),
     );
     const setting = Math.round(Math.min(this.#o.maxBitrateBps, Math.max(this.#o.minBitrateBps, compensated)));
-    this.#setPadding(
-      followed,
-      best.viewerId,
-      best.bitrateBps,
-      LINK_RATE_HEADROOM * (best.linkRateBps ?? Infinity),
-    );
     best = { ...best, bitrateBps: setting };
     const size = this.#ladderSize(encoder, setting, nowMs);
     const change = Math.abs(best.bitrateBps - encoder.bitrateBps) / encoder.bitrateBps;
@@ -358,26 +256,6 @@ export class AdaptiveRate implements RateController {
     });
     this.#current = best.bitrateBps;
     return size === undefined ? { bitrateBps: best.bitrateBps } : { bitrateBps: best.bitrateBps, size };
-  }
-
-  /**
-   * Padding for the viewer whose target the encoder follows: what its controller wants on the
-   * wire beyond the hold at the link rate last measured (`capBps`; an encoder that undershoots its
-   * setting is not padded up to it: the hold is what keeps the link from filling). The padding
-   * rides right behind each frame, so how fast it arrives measures the link again; when the link
-   * has become faster that lifts the hold, when it has not the controller sees the queue and
-   * backs off. At most one frame's worth more than the media (`MAX_PADDING_PER_FRAME`).
-   */
-  #setPadding(followed: readonly Track[], viewerId: number, wantedBps: number, capBps: number): void {
-    for (const t of followed) {
-      const above = Math.min(wantedBps, this.#o.maxBitrateBps) - capBps;
-      t.paddingBps = t.viewer.id === viewerId && t.viewer.padding && above > 0 ? above : 0;
-    }
-  }
-
-  /** Padding asked for the viewer now, bits per second (for figures). */
-  paddingBpsOf(viewerId: number): number {
-    return this.#tracks.get(viewerId)?.paddingBps ?? 0;
   }
 
   /** The ladder's picture size for `bitrateBps` when it differs from the encoder's, else undefined. */

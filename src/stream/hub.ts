@@ -15,14 +15,7 @@ import type { SessionEvent } from '../encode/session.ts';
 import { logger, type Logger } from '../log.ts';
 import type { EncodedFrame } from './encoded-frame.ts';
 import { LivePipeline, type PipelineStats } from './pipeline.ts';
-import type {
-  DeliverySample,
-  PaddingDeliverySample,
-  PaddingSample,
-  QueueDropSample,
-  RateController,
-  SentSample,
-} from './rate-control.ts';
+import type { DeliverySample, QueueDropSample, RateController, SentSample } from './rate-control.ts';
 import { CLOSE_CODES, Viewer, type ViewerHost, type ViewerLimits } from './viewer.ts';
 import type { SentRecord, ViewerFigures } from './viewer-stats.ts';
 
@@ -152,7 +145,7 @@ export class StreamHub implements ViewerHost {
       return { error: 'gone' };
     }
     this.#o.rateController?.viewerJoined(
-      { id: viewer.id, adaptive: viewer.adaptive, label: viewer.label, padding: viewer.padding },
+      { id: viewer.id, adaptive: viewer.adaptive, label: viewer.label },
       wallClockMs(),
     );
     return { codec };
@@ -182,18 +175,6 @@ export class StreamHub implements ViewerHost {
 
   sent(sample: SentSample, nowMs: number): void {
     this.#o.rateController?.onSent(sample, nowMs);
-  }
-
-  paddingBytes(viewer: Viewer, frameBytes: number, nowMs: number): number {
-    return this.#o.rateController?.paddingBytes?.(viewer.id, frameBytes, nowMs) ?? 0;
-  }
-
-  paddingSent(sample: PaddingSample, nowMs: number): void {
-    this.#o.rateController?.onPaddingSent?.(sample, nowMs);
-  }
-
-  paddingDelivery(sample: PaddingDeliverySample, nowMs: number): void {
-    this.#o.rateController?.onPaddingDelivery?.(sample, nowMs);
   }
 
   delivery(sample: DeliverySample, nowMs: number): void {

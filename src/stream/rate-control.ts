@@ -12,8 +12,6 @@ export interface RateViewer {
   readonly adaptive: boolean;
   /** Free text from the viewer's hello. */
   readonly label: string;
-  /** The viewer reports padding (hello flag `padding`): the controller may probe with it. */
-  readonly padding: boolean;
 }
 
 /**
@@ -31,6 +29,11 @@ export interface DeliverySample {
   readonly sentMs: number;
   /** When the viewer received it. */
   readonly receivedMs: number;
+  /**
+   * When its first byte arrived (the frame-start marker in front of it), `NaN` when the viewer does
+   * not report markers: `receivedMs − firstByteMs` is the frame's transmission over the slowest link.
+   */
+  readonly firstByteMs: number;
   /** When the viewer decoded it; `NaN` when it discarded it (decoder error, waiting for a keyframe). */
   readonly decodedMs: number;
 }
@@ -42,21 +45,6 @@ export interface SentSample {
   /** Size of the frame message on the wire (header and payload), bytes. */
   readonly bytes: number;
   readonly sentMs: number;
-}
-
-/** Padding (a bandwidth probe) handed to a viewer's socket right behind a frame. */
-export interface PaddingSample {
-  readonly viewerId: number;
-  /** The viewer's padding counter (not a frame sequence number). */
-  readonly id: number;
-  /** Size of the padding message on the wire, bytes. */
-  readonly bytes: number;
-  readonly sentMs: number;
-}
-
-/** A padding message's arrival at the viewer (server clock). */
-export interface PaddingDeliverySample extends PaddingSample {
-  readonly receivedMs: number;
 }
 
 /** Frames the server dropped for a viewer (its queue was over its bound): loss as the sender sees it. */
@@ -107,15 +95,6 @@ export interface RateController {
   inFlightBudgetBytes?(viewerId: number, nowMs: number): number | undefined;
   /** Each frame as it is handed to a viewer's socket (what is in flight, before any report). */
   onSent(sample: SentSample, nowMs: number): void;
-  /**
-   * Optional: bytes of padding to send to a viewer right behind the frame just handed to its
-   * socket (0 for none); asked only for viewers that report padding.
-   */
-  paddingBytes?(viewerId: number, frameBytes: number, nowMs: number): number;
-  /** Padding handed to a viewer's socket. */
-  onPaddingSent?(sample: PaddingSample, nowMs: number): void;
-  /** A padding message's arrival, reported by the viewer. */
-  onPaddingDelivery?(sample: PaddingDeliverySample, nowMs: number): void;
   /** Each frame's delivery, in the order the viewer reported them. */
   onDelivery(sample: DeliverySample, nowMs: number): void;
   /** A round-trip time measured by the server's ping to the viewer. */

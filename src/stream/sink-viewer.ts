@@ -1,6 +1,6 @@
 /**
  * A viewer that only receives: it speaks the protocol over a WebSocket and acknowledges every
- * frame at once without decoding it (reported as `discarded`), and padding at once. For benchmarks that want the
+ * frame at once without decoding it (reported as `discarded`), and frame-start markers too. For benchmarks that want the
  * server's cost without a browser's decoding and painting on the same CPUs.
  */
 import { WebSocket } from 'ws';
@@ -20,7 +20,6 @@ export class SinkViewer implements AsyncDisposable {
   readonly #ws: WebSocket;
   framesReceived = 0;
   bytesReceived = 0;
-  paddingReceived = 0;
 
   private constructor(ws: WebSocket, codec: Codec) {
     this.#ws = ws;
@@ -28,21 +27,20 @@ export class SinkViewer implements AsyncDisposable {
       const now = wallClockMs();
       const m = decodeServerMessage(data);
       if (m.type === 'serverHello')
-        ws.send(encodeClientHello({ flags: CLIENT_FLAGS.padding, codecs: [codec], label: 'sink' }));
-      else if (m.type === 'padding') {
-        this.paddingReceived++;
+        ws.send(encodeClientHello({ flags: CLIENT_FLAGS.frameStart, codecs: [codec], label: 'sink' }));
+      else if (m.type === 'frameStart')
         ws.send(
           encodeFeedback([
             {
-              sequence: m.id,
-              flags: FEEDBACK_FLAGS.padding,
+              sequence: m.sequence,
+              flags: FEEDBACK_FLAGS.frameStart,
               receivedMs: now,
               decodedMs: Number.NaN,
               renderedMs: Number.NaN,
             },
           ]),
         );
-      } else if (m.type === 'ping')
+      else if (m.type === 'ping')
         ws.send(encodePong({ id: m.id, originMs: m.originMs, receivedMs: now, sentMs: wallClockMs() }));
       else if (m.type === 'videoFrame') {
         this.framesReceived++;

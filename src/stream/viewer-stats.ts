@@ -21,6 +21,8 @@ export interface SentRecord {
   readonly encodedMs: number;
   readonly sentMs: number;
   readonly durationMs: number;
+  /** When the frame's first byte arrived (its frame-start marker), server clock; NaN unknown. */
+  firstByteMs: number;
   receivedMs: number;
   decodedMs: number;
   renderedMs: number;
@@ -47,10 +49,8 @@ export interface ViewerFigures {
   readonly framesDecoded: number;
   /** Frames the viewer did not show: dropped from its queue, discarded by it, or never painted. */
   readonly framesDropped: number;
-  /** Sending bitrate over the last second (media: frames with their headers). */
+  /** Sending bitrate over the last second. */
   readonly bitrateBps: number;
-  /** Padding (bandwidth probes) sent over the last second, bits per second; not in `bitrateBps`. */
-  readonly paddingBps: number;
   /** Smoothed round-trip time of the server's pings, or `null` before the first. */
   readonly rttMs: number | null;
   /** Glass-to-glass (capture → painted) over the last 5 seconds. */
@@ -91,7 +91,6 @@ export class ViewerStats {
   keyframeRequests = 0;
   rttMs: number | undefined;
   readonly #bits = new TimeWindow(1000);
-  readonly #paddingBits = new TimeWindow(1000);
   readonly #latency = new TimeWindow(WINDOW_MS);
   readonly #latencyAll = new LogHistogram(0.01, 0.005);
   readonly #decoded = new TimeWindow(WINDOW_MS);
@@ -114,11 +113,6 @@ export class ViewerStats {
     this.#bits.push(r.sentMs, r.bytes * 8);
     this.#captureToEncoded.push(r.sentMs, r.encodedMs - r.captureMs);
     this.#encodedToSent.push(r.sentMs, r.sentMs - r.encodedMs);
-  }
-
-  /** Padding went to the socket. */
-  onPaddingSent(sentMs: number, bytes: number): void {
-    this.#paddingBits.push(sentMs, bytes * 8);
   }
 
   /**
@@ -191,7 +185,6 @@ export class ViewerStats {
       framesDecoded: this.framesDecoded,
       framesDropped: this.queueDropped + this.discarded + this.notRendered,
       bitrateBps: Math.round(this.#bits.sum(nowMs)),
-      paddingBps: Math.round(this.#paddingBits.sum(nowMs)),
       rttMs: this.rttMs === undefined ? null : Math.round(this.rttMs * 100) / 100,
       latencyMs: roundPercentiles(percentilesOf(this.#latency.values(nowMs))),
       latencyMsAll: roundPercentiles(this.#latencyAll.percentiles()),

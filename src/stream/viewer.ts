@@ -15,10 +15,9 @@ import {
   CLIENT_FLAGS,
   FEEDBACK_FLAGS,
   FRAME_FLAGS,
-  PADDING_HEADER_BYTES,
   VIDEO_FRAME_HEADER_BYTES,
   decodeClientMessage,
-  encodePadding,
+  encodeFrameStart,
   encodePing,
   encodePong,
   encodeServerHello,
@@ -35,13 +34,7 @@ import {
 import type { Codec } from '../core/units.ts';
 import type { Logger } from '../log.ts';
 import type { EncodedFrame, StreamDescription } from './encoded-frame.ts';
-import type {
-  DeliverySample,
-  PaddingDeliverySample,
-  PaddingSample,
-  QueueDropSample,
-  SentSample,
-} from './rate-control.ts';
+import type { DeliverySample, QueueDropSample, SentSample } from './rate-control.ts';
 import { ViewerQueue } from './viewer-queue.ts';
 import { ViewerStats, type SentRecord, type ViewerFigures } from './viewer-stats.ts';
 
@@ -115,10 +108,6 @@ export interface ViewerHost {
   inFlightBudgetBytes(viewer: Viewer): number | undefined;
   /** A frame went to this viewer's socket. */
   sent(sample: SentSample, nowMs: number): void;
-  /** Bytes of padding to send right behind the frame just sent (0: none); asked only of viewers that report padding. */
-  paddingBytes(viewer: Viewer, frameBytes: number, nowMs: number): number;
-  paddingSent(sample: PaddingSample, nowMs: number): void;
-  paddingDelivery(sample: PaddingDeliverySample, nowMs: number): void;
   delivery(sample: DeliverySample, nowMs: number): void;
   queueDrop(sample: QueueDropSample, nowMs: number): void;
   rtt(viewer: Viewer, rttMs: number, nowMs: number): void;
@@ -151,11 +140,8 @@ export class Viewer {
   #codec: Codec | null = null;
   #label = '';
   #adaptive = false;
-  /** The viewer reports padding (hello flag): bandwidth probes may be sent to it. */
-  #padding = false;
-  #nextPaddingId = 0;
-  /** Padding sent and not yet reported: id → size and send time. */
-  readonly #paddingSent = new Map<number, { bytes: number; sentMs: number }>();
+  /** The viewer reports frame-start markers: each frame gets one in front of it. */
+  #frameStarts = false;
   #configKey = '';
   #bufferedBytes = 0;
   #lastClientKeyframeMs = -Infinity;
@@ -207,11 +193,6 @@ export class Viewer {
   /** The viewer asked for adaptive bitrate. */
   get adaptive(): boolean {
     return this.#adaptive;
-  }
-
-  /** The viewer reports padding messages (bandwidth probes may be sent to it). */
-  get padding(): boolean {
-    return this.#padding;
   }
 
   /** Free text from the viewer's hello. */
@@ -390,7 +371,7 @@ export class Viewer {
     this.#state = 'joining';
     this.#label = hello.label;
     this.#adaptive = (hello.flags & CLIENT_FLAGS.adaptive) !== 0;
-    this.#padding = (hello.flags & CLIENT_FLAGS.padding) !== 0;
+    this.#frameStarts = (hello.flags & CLIENT_FLAGS.frameStart) !== 0;
     let result: { codec: Codec } | { error: string };
     try {
       result = await this.#host.join(this, hello.codecs);
@@ -413,8 +394,9 @@ export class Viewer {
   #onFeedback(message: FeedbackMessage, now: number): void {
     let ackedThrough: number | undefined;
     for (const e of message.entries) {
-      if ((e.flags & FEEDBACK_FLAGS.padding) !== 0) {
-        this.#onPaddingFeedback(e.sequence, e.receivedMs, now);
+      if ((e.flags & FEEDBACK_FLAGS.frameStart) !== 0) {
+        const r = this.#sent.get(e.sequence);
+        if (r !== undefined && !r.delivered) r.firstByteMs = e.receivedMs;
         continue;
       }
       const record = this.#sent.get(e.sequence);
@@ -432,6 +414,7 @@ export class Viewer {
             captureMs: record.captureMs,
             sentMs: record.sentMs,
             receivedMs: record.receivedMs,
+            firstByteMs: record.firstByteMs,
             decodedMs: record.decodedMs,
           },
           now,
@@ -449,16 +432,6 @@ export class Viewer {
     }
     this.#pruneSent(now);
     this.#pump();
-  }
-
-  #onPaddingFeedback(id: number, receivedMs: number, now: number): void {
-    const sent = this.#paddingSent.get(id);
-    if (sent === undefined || !Number.isFinite(receivedMs)) return;
-    this.#paddingSent.delete(id);
-    this.#host.paddingDelivery(
-      { viewerId: this.id, id, bytes: sent.bytes, sentMs: sent.sentMs, receivedMs },
-      now,
-    );
   }
 
   /** Forgets records the viewer never finished (lost to a decoder reset, for instance). */
@@ -509,6 +482,8 @@ export class Viewer {
       sentMs,
     });
     const bytes = VIDEO_FRAME_HEADER_BYTES + frame.data.length;
+    // The marker goes to the socket right before the frame: its arrival is the frame's first byte's.
+    if (this.#frameStarts) this.#send(encodeFrameStart({ sequence: frame.sequence, sentMs }));
     this.#send(Buffer.concat([header, frame.data], bytes));
     const record: SentRecord = {
       sequence: frame.sequence,
@@ -518,6 +493,7 @@ export class Viewer {
       encodedMs: frame.encodedMs,
       sentMs,
       durationMs: frame.durationMs,
+      firstByteMs: Number.NaN,
       receivedMs: Number.NaN,
       decodedMs: Number.NaN,
       renderedMs: Number.NaN,
@@ -534,25 +510,6 @@ export class Viewer {
     });
     this.#stats.onSent(record);
     this.#host.sent({ viewerId: this.id, sequence: frame.sequence, bytes, sentMs }, sentMs);
-    if (this.#padding) this.#sendPadding(bytes, sentMs);
-  }
-
-  /** Padding right behind a frame, when the rate controller asks for it (a bandwidth probe). */
-  #sendPadding(frameBytes: number, nowMs: number): void {
-    const want = Math.floor(this.#host.paddingBytes(this, frameBytes, nowMs));
-    if (!(want > PADDING_HEADER_BYTES)) return;
-    const id = this.#nextPaddingId;
-    this.#nextPaddingId = (id + 1) >>> 0;
-    const sentMs = wallClockMs();
-    this.#send(encodePadding({ id, sentMs, fillerBytes: want - PADDING_HEADER_BYTES }));
-    this.#paddingSent.set(id, { bytes: want, sentMs });
-    // Padding the viewer never reported (it left, or lost it to a reset) is forgotten.
-    if (this.#paddingSent.size > 256) {
-      const oldest = this.#paddingSent.keys().next().value;
-      if (oldest !== undefined) this.#paddingSent.delete(oldest);
-    }
-    this.#stats.onPaddingSent(sentMs, want);
-    this.#host.paddingSent({ viewerId: this.id, id, bytes: want, sentMs }, sentMs);
   }
 
   #sendConfigIfChanged(d: StreamDescription): void {

@@ -102,11 +102,6 @@ function plot(r: AbrRealReport, trace: string): string {
           { label: 'capacity', color: '#888', points: mbit(r.samples.map((s) => [s.tS, s.capacityBps])) },
           { label: 'target', color: '#1f77b4', points: mbit(r.samples.map((s) => [s.tS, s.targetBps])) },
           { label: 'sent', color: '#d62728', points: mbit(r.samples.map((s) => [s.tS, s.sentBps])) },
-          {
-            label: 'padding',
-            color: '#ff7f0e',
-            points: mbit(r.samples.map((s) => [s.tS, s.paddingBps])),
-          },
         ],
       },
       {

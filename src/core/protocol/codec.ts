@@ -11,7 +11,6 @@ import {
   FEEDBACK_ENTRY_BYTES,
   MAX_FEEDBACK_ENTRIES,
   MESSAGE_TYPES,
-  PADDING_HEADER_BYTES,
   PROTOCOL_VERSION,
   VIDEO_FRAME_HEADER_BYTES,
   type ClientHelloMessage,
@@ -20,8 +19,8 @@ import {
   type FeedbackEntry,
   type FeedbackMessage,
   type KeyframeRequestMessage,
+  type FrameStartMessage,
   type Message,
-  type PaddingMessage,
   type PingMessage,
   type PongMessage,
   type ServerHelloMessage,
@@ -310,15 +309,13 @@ export function encodePong(m: Omit<PongMessage, 'type'>): Uint8Array<ArrayBuffer
     .done();
 }
 
-/** Encodes a padding message: its 16-byte header and `fillerBytes` zeros. */
-export function encodePadding(m: Omit<PaddingMessage, 'type'>): Uint8Array<ArrayBuffer> {
-  if (!Number.isInteger(m.fillerBytes) || m.fillerBytes < 0)
-    fail('protocol.malformed', `padding of ${m.fillerBytes} bytes`);
-  const bytes = new Uint8Array(PADDING_HEADER_BYTES + m.fillerBytes);
-  bytes.set(
-    new Writer(PADDING_HEADER_BYTES, MESSAGE_TYPES.padding).u16(0).u32(u32('id', m.id)).f64(m.sentMs).done(),
-  );
-  return bytes;
+/** Encodes a frame-start marker. */
+export function encodeFrameStart(m: Omit<FrameStartMessage, 'type'>): Uint8Array<ArrayBuffer> {
+  return new Writer(16, MESSAGE_TYPES.frameStart)
+    .u16(0)
+    .u32(u32('sequence', m.sequence))
+    .f64(m.sentMs)
+    .done();
 }
 
 function readCodec(r: Reader, what: string): Codec {
@@ -445,12 +442,13 @@ function decodePing(bytes: Uint8Array): PingMessage {
   return { type: 'ping', id, originMs };
 }
 
-function decodePadding(bytes: Uint8Array): PaddingMessage {
-  const r = new Reader(bytes, 2, 'padding');
+function decodeFrameStart(bytes: Uint8Array): FrameStartMessage {
+  const r = new Reader(bytes, 2, 'frame start');
   r.skip(2);
-  const id = r.u32();
+  const sequence = r.u32();
   const sentMs = r.f64();
-  return { type: 'padding', id, sentMs, fillerBytes: bytes.length - r.offset };
+  r.end();
+  return { type: 'frameStart', sequence, sentMs };
 }
 
 function decodePong(bytes: Uint8Array): PongMessage {
@@ -491,8 +489,8 @@ export function decodeMessage(bytes: Uint8Array): Message {
       return decodePing(bytes);
     case MESSAGE_TYPES.pong:
       return decodePong(bytes);
-    case MESSAGE_TYPES.padding:
-      return decodePadding(bytes);
+    case MESSAGE_TYPES.frameStart:
+      return decodeFrameStart(bytes);
     default:
       return fail('protocol.unknown-type', `unknown message type 0x${type.toString(16).padStart(2, '0')}`);
   }
@@ -505,7 +503,7 @@ const FROM_SERVER = new Set<Message['type']>([
   'streamConfig',
   'ping',
   'pong',
-  'padding',
+  'frameStart',
 ]);
 
 /** Decodes a message the server received; a server-only type is `protocol.unexpected`. */

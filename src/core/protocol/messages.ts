@@ -18,7 +18,7 @@ export const MESSAGE_TYPES = {
   feedback: 0x12,
   ping: 0x13,
   pong: 0x14,
-  padding: 0x15,
+  frameStart: 0x15,
 } as const;
 /** The name of a message type. */
 export type MessageTypeName = keyof typeof MESSAGE_TYPES;
@@ -102,10 +102,10 @@ export const CLIENT_FLAGS = {
   /** The viewer asks that the encoder's bitrate follow its feedback (adaptive bitrate). */
   adaptive: 0x01,
   /**
-   * The viewer reports padding messages (see {@link PaddingMessage}): the server may send them to
-   * measure the link. Older players leave it clear and never get one.
+   * The viewer reports frame-start markers (see {@link FrameStartMessage}): the server sends one
+   * in front of every video frame. Older players leave it clear and never get one.
    */
-  padding: 0x02,
+  frameStart: 0x02,
 } as const;
 
 /** The player's answer to the server hello: what it can decode. */
@@ -135,8 +135,8 @@ export const FEEDBACK_FLAGS = {
   discarded: 0x01,
   /** Decoded but never painted (a newer frame replaced it before the next paint). */
   notRendered: 0x02,
-  /** A padding message's arrival: `sequence` is the padding id, only `receivedMs` is set. */
-  padding: 0x04,
+  /** The arrival of frame `sequence`'s frame-start marker: only `receivedMs` is set. */
+  frameStart: 0x04,
 } as const;
 
 /**
@@ -180,28 +180,33 @@ export interface PongMessage {
   readonly sentMs: number;
 }
 
-/** Size in bytes of the fixed header in front of a padding message's filler. */
-export const PADDING_HEADER_BYTES = 16;
+/** Size in bytes of a frame-start marker. */
+export const FRAME_START_BYTES = 16;
 
 /**
- * Filler the server sends right behind a video frame to test whether the link carries more than
- * the encoder makes (a bandwidth probe that does not raise the encoder). Only to viewers whose
- * hello set {@link CLIENT_FLAGS.padding}; they report its arrival at once in a feedback entry
- * flagged {@link FEEDBACK_FLAGS.padding}.
+ * A marker the server sends right in front of a video frame (to viewers whose hello set
+ * {@link CLIENT_FLAGS.frameStart}): its arrival is when the frame's first byte arrives, so the
+ * time from it to the frame's own arrival is the frame's transmission over the slowest link — the
+ * link's rate, measured on every frame — and the time to it from `sentMs` is the frame's delay
+ * without its own transmission. The viewer reports it at once, in a feedback entry flagged
+ * {@link FEEDBACK_FLAGS.frameStart}.
  */
-export interface PaddingMessage {
-  readonly type: 'padding';
-  /** Per-viewer padding counter, wrapping at 2^32 (not a frame sequence number). */
-  readonly id: number;
-  /** When the server handed it to the socket, server clock, ms. */
+export interface FrameStartMessage {
+  readonly type: 'frameStart';
+  /** The sequence number of the video frame that follows. */
+  readonly sequence: number;
+  /** When the server handed the marker to the socket, server clock, ms. */
   readonly sentMs: number;
-  /** Bytes of filler after the header (zeros). */
-  readonly fillerBytes: number;
 }
 
 /** Messages the server sends. */
 export type ServerMessage =
-  VideoFrameMessage | ServerHelloMessage | StreamConfigMessage | PingMessage | PongMessage | PaddingMessage;
+  | VideoFrameMessage
+  | ServerHelloMessage
+  | StreamConfigMessage
+  | PingMessage
+  | PongMessage
+  | FrameStartMessage;
 /** Messages the player sends. */
 export type ClientMessage =
   ClientHelloMessage | KeyframeRequestMessage | FeedbackMessage | PingMessage | PongMessage;

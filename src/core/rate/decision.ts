@@ -16,6 +16,8 @@ export const RATE_REASONS = [
   'decrease-overuse',
   /** GCC: a standing queue is being drained below the base target. */
   'drain',
+  /** GCC: the link rate measured on every frame is far above the target: most of the way at once. */
+  'increase-link-rate',
   /** GCC: a probe step above the current target started. */
   'probe-start',
   /** GCC: a probe step held without queueing and became the new target. */

@@ -14,10 +14,6 @@
  *   two clocks need not agree);
  * - {@link estimatorOnRtt} for each ping/pong round trip.
  *
- * Padding (filler the sender puts right behind a frame to test the link, see
- * {@link SentFrame.padding}) goes through the same calls, numbered in the same sequence: it counts
- * for throughput, loss and the link rate (how fast it arrives behind its frame), not for delays.
- *
  * Sequence numbers are plain increasing integers (unwrap wire sequence numbers before they get
  * here). A gap in the reported sequence numbers counts as loss; a report for a sequence number
  * below the highest one seen is a *late* frame (it arrived out of order): it stops counting as
@@ -97,8 +93,6 @@ export interface SentFrame {
   readonly sendTimeMs: number;
   /** Bytes on the wire for this frame. */
   readonly sizeBytes: number;
-  /** Padding sent right behind the previous frame, not a frame. */
-  readonly padding?: boolean;
 }
 
 /** The viewer's report for one received frame. */
@@ -111,8 +105,12 @@ export interface FrameFeedback {
   readonly receiveTimeMs: number;
   /** Bytes received for this frame. */
   readonly sizeBytes: number;
-  /** The report is of padding (see {@link SentFrame.padding}). */
-  readonly padding?: boolean;
+  /**
+   * When the frame's first byte arrived, in the viewer's clock, when the viewer reports it (a
+   * marker sent right in front of the frame): `receiveTimeMs − firstByteMs` is the frame's own
+   * transmission over the slowest link, measured rather than estimated.
+   */
+  readonly firstByteMs?: number;
 }
 
 /** One delivered frame kept in the windows. */
@@ -128,8 +126,6 @@ interface DeliveredSample {
   readonly owdMs: number;
   /** False for a late (out-of-order) frame: it counts for throughput, not for the trend. */
   readonly inOrder: boolean;
-  /** Padding: counts for throughput only. */
-  readonly padding: boolean;
 }
 
 /** The minimum of a value over one time bucket. */
@@ -190,8 +186,6 @@ export interface EstimatorState {
   readonly lastLinkRateMs: number | null;
   /** Raw receive time of the latest in-order frame (viewer clock). */
   readonly lastRawReceiveMs: number | null;
-  /** Send time of the same frame. */
-  readonly lastRawSendMs: number | null;
 }
 
 /**
@@ -297,7 +291,6 @@ export function createEstimator(params: Partial<EstimatorParams> = {}): Estimato
     lastLinkRateMs: null,
     lastLinkMedianBps: null,
     lastRawReceiveMs: null,
-    lastRawSendMs: null,
   };
 }
 
@@ -331,7 +324,6 @@ export function estimatorOnFeedback(
     return { ...state, lastFeedbackMs: nowMs };
   }
   const inOrder = !known;
-  const padding = feedback.padding === true;
   const highestSeq = inOrder ? seq : (state.highestSeq ?? seq);
   const firstSeq = state.firstSeq === null ? seq : Math.min(state.firstSeq, seq);
   const lowestKept = highestSeq - p.lossWindowFrames + 1;
@@ -348,9 +340,11 @@ export function estimatorOnFeedback(
     const rawBaseMs = minOf(state.rawBaseDelay);
     const arrival = frameArrivalRate(feedback, rawBaseMs, state.lastRawReceiveMs);
     if (arrival !== null) arrivalRates = pushWindow(arrivalRates, arrival, p.linkRateSamples);
-    const rate = padding
-      ? paddingLinkRate(feedback, state.lastRawSendMs, state.lastRawReceiveMs)
-      : frameLinkRate(feedback, rawBaseMs, state.lastRawReceiveMs);
+    const measuredTxMs = transmissionMs(feedback);
+    const rate =
+      measuredTxMs !== null
+        ? firstByteLinkRate(feedback.sizeBytes, measuredTxMs)
+        : frameLinkRate(feedback, rawBaseMs, state.lastRawReceiveMs);
     if (rate !== null) {
       // Samples from before a spell without any (the link was not busy) start afresh: the
       // capacity may have moved, and one new sample must not revive the old median.
@@ -361,7 +355,10 @@ export function estimatorOnFeedback(
     // afresh), or before any the arrival rate of every frame
     // (which reads high on an idle link, so never corrects too much).
     const linkBps = medianOf(linkRates, 5) ?? state.lastLinkMedianBps ?? medianOf(arrivalRates, 5);
-    if (linkBps !== null && rawBaseMs !== null && p.correctTransmission && !padding) {
+    if (measuredTxMs !== null) {
+      // The first byte's arrival: the delay without the frame's own transmission, as measured.
+      receiveTimeMs -= measuredTxMs;
+    } else if (linkBps !== null && rawBaseMs !== null && p.correctTransmission) {
       // Never more than the frame's delay above the smallest raw delay: a link rate measured
       // before the capacity rose would over-correct, and the base delay (a minimum) would keep
       // the error for its whole memory.
@@ -378,7 +375,6 @@ export function estimatorOnFeedback(
     sizeBytes: feedback.sizeBytes,
     owdMs,
     inOrder,
-    padding,
   };
   // Everything at or below the highest reported sequence number has been delivered or lost.
   const inFlight = state.inFlight.filter(
@@ -393,22 +389,19 @@ export function estimatorOnFeedback(
     lateSeqs,
     firstSeq,
     highestSeq,
-    // Padding arrives behind its frame by design: its delay says nothing of a queue.
-    trendline: inOrder && !padding ? updateTrendline(state.trendline, adjusted, p) : state.trendline,
-    baseDelay:
-      inOrder && !padding
-        ? updateMinBuckets(state.baseDelay, receiveTimeMs, owdMs, p.baseDelayBucketMs, p.baseDelayWindowMs)
-        : state.baseDelay,
-    rawBaseDelay:
-      inOrder && !padding
-        ? updateMinBuckets(
-            state.rawBaseDelay,
-            feedback.receiveTimeMs,
-            feedback.receiveTimeMs - feedback.sendTimeMs,
-            p.baseDelayBucketMs,
-            p.baseDelayWindowMs,
-          )
-        : state.rawBaseDelay,
+    trendline: inOrder ? updateTrendline(state.trendline, adjusted, p) : state.trendline,
+    baseDelay: inOrder
+      ? updateMinBuckets(state.baseDelay, receiveTimeMs, owdMs, p.baseDelayBucketMs, p.baseDelayWindowMs)
+      : state.baseDelay,
+    rawBaseDelay: inOrder
+      ? updateMinBuckets(
+          state.rawBaseDelay,
+          feedback.receiveTimeMs,
+          feedback.receiveTimeMs - feedback.sendTimeMs,
+          p.baseDelayBucketMs,
+          p.baseDelayWindowMs,
+        )
+      : state.rawBaseDelay,
     minRtt:
       ackRttMs >= 0
         ? updateMinBuckets(state.minRtt, nowMs, ackRttMs, p.baseDelayBucketMs, p.baseDelayWindowMs)
@@ -421,8 +414,36 @@ export function estimatorOnFeedback(
     lastLinkRateMs: linkRates !== state.linkRates ? nowMs : state.lastLinkRateMs,
     lastLinkMedianBps: medianOf(linkRates, 5) ?? state.lastLinkMedianBps,
     lastRawReceiveMs: inOrder ? feedback.receiveTimeMs : state.lastRawReceiveMs,
-    lastRawSendMs: inOrder ? feedback.sendTimeMs : state.lastRawSendMs,
   };
+}
+
+/**
+ * A frame's own transmission over the slowest link when its first byte's arrival is known
+ * (`receiveTimeMs − firstByteMs`), else `null`. With the first byte known every frame is a
+ * link-rate sample, whether it found the link busy or idle: its bytes came through back to back.
+ */
+export function transmissionMs(f: FrameFeedback): number | null {
+  if (f.firstByteMs === undefined || !Number.isFinite(f.firstByteMs)) return null;
+  const ms = f.receiveTimeMs - f.firstByteMs;
+  return ms >= 0 ? ms : null;
+}
+
+/**
+ * Bytes of a frame's first packet (a TCP segment of a 1500-byte MTU): it leaves the sender with the
+ * frame-start marker and can arrive with it (a shaper's burst lets both through), so it is not
+ * counted in the frame's transmission.
+ */
+const FIRST_PACKET_BYTES = 1448;
+
+/**
+ * The link rate from one frame's measured transmission (see {@link transmissionMs}), bits per
+ * second: its bytes after the first packet over that time. `null` under half a millisecond (too
+ * short to time) and for a frame of under two packets.
+ */
+export function firstByteLinkRate(sizeBytes: number, txMs: number): number | null {
+  const bytes = sizeBytes - FIRST_PACKET_BYTES;
+  if (txMs <= 0.5 || bytes < FIRST_PACKET_BYTES) return null;
+  return (bytes * 8 * 1000) / txMs;
 }
 
 /**
@@ -469,27 +490,6 @@ export function frameLinkRate(
   return spanMs > 0.5 ? (f.sizeBytes * 8 * 1000) / spanMs : null;
 }
 
-/** Padding sent at most this long after the frame before it is back to back with it, ms. */
-const BACK_TO_BACK_MS = 1;
-
-/**
- * A padding message's link-rate sample: padding handed to the socket right behind a frame (within
- * `BACK_TO_BACK_MS`) reaches the bottleneck while that frame is still being sent, so the gap
- * between their arrivals is the padding's own transmission at the bottleneck's rate (a packet
- * pair by construction; the frame's own delay need not show a queue). `null` when it was not sent
- * back to back, or for a gap under half a millisecond.
- */
-export function paddingLinkRate(
-  f: FrameFeedback,
-  previousSendMs: number | null,
-  previousReceiveMs: number | null,
-): number | null {
-  if (previousSendMs === null || previousReceiveMs === null) return null;
-  if (f.sendTimeMs - previousSendMs > BACK_TO_BACK_MS) return null;
-  const spanMs = f.receiveTimeMs - previousReceiveMs;
-  return spanMs > 0.5 ? (f.sizeBytes * 8 * 1000) / spanMs : null;
-}
-
 /** Records one ping/pong round trip of `rttMs` milliseconds, measured at `nowMs`. */
 export function estimatorOnRtt(state: EstimatorState, rttMs: number, nowMs: number): EstimatorState {
   if (!Number.isFinite(rttMs) || rttMs < 0) return state;
@@ -512,15 +512,11 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
   const short = inOrder.slice(-p.shortWindowSamples);
   const baseOwdMs = minOf(state.baseDelay);
   const last = inOrder.at(-1);
-  // Delays are frames' (padding arrives behind its frame by design).
-  const frames = inOrder.filter((s) => !s.padding);
-  const lastFrame = frames.at(-1);
-  const queuingDelayMs =
-    lastFrame === undefined || baseOwdMs === null ? 0 : Math.max(0, lastFrame.owdMs - baseOwdMs);
+  const queuingDelayMs = last === undefined || baseOwdMs === null ? 0 : Math.max(0, last.owdMs - baseOwdMs);
   let standingQueueMs = queuingDelayMs;
-  if (lastFrame !== undefined && baseOwdMs !== null) {
-    for (const s of frames) {
-      if (s.receiveTimeMs >= lastFrame.receiveTimeMs - p.standingQueueWindowMs) {
+  if (last !== undefined && baseOwdMs !== null) {
+    for (const s of inOrder) {
+      if (s.receiveTimeMs >= last.receiveTimeMs - p.standingQueueWindowMs) {
         standingQueueMs = Math.min(standingQueueMs, Math.max(0, s.owdMs - baseOwdMs));
       }
     }
@@ -551,10 +547,11 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
             minRttMs -
             (txRateBps === null ? 0 : (oldest.sizeBytes * 8000) / txRateBps),
         );
-  const allFrames = state.delivered.filter((s) => !s.padding);
-  const receiveSpanMs = spanMs(allFrames, (s) => s.receiveTimeMs);
+  const receiveSpanMs = spanMs(state.delivered, (s) => s.receiveTimeMs);
   const frameRateHz =
-    receiveSpanMs !== null && receiveSpanMs > 0 ? ((allFrames.length - 1) * 1000) / receiveSpanMs : null;
+    receiveSpanMs !== null && receiveSpanMs > 0
+      ? ((state.delivered.length - 1) * 1000) / receiveSpanMs
+      : null;
   const shortReceiveSpanMs = spanMs(short, (s) => s.receiveTimeMs);
   const shortSendSpanMs = spanMs(short, (s) => s.sendTimeMs);
   return {

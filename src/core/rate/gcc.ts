@@ -183,7 +183,7 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   overuseTimeThresholdMs: 10,
   maxTrendSamples: 60,
   queueOveruseMs: 60,
-  standingQueueLimitMs: 15,
+  standingQueueLimitMs: 30,
   beta: 0.85,
   multiplicativeIncreasePerS: 1.08,
   responseTimeExtraMs: 100,
@@ -494,8 +494,8 @@ export function gccStep(
 
   if (
     rateControl === 'decrease' &&
-    nowMs < s.probe.recoverUntilMs &&
-    effectiveQueueMs(obs, params) <= params.queueOveruseMs
+    effectiveQueueMs(obs, params) <= params.queueOveruseMs &&
+    (nowMs < s.probe.recoverUntilMs || underLinkRate(s, obs, params))
   ) {
     rateControl = 'hold';
   }
@@ -507,9 +507,11 @@ export function gccStep(
       (recentBps !== null && recentBps < 0.5 * s.bitrateBps);
     if (timeToReduce && recentBps !== null) {
       // Frames arriving back to back show the link's rate before the throughput window does.
-      const linkBps = params.useLinkRate ? (obs.recentLinkRateBps ?? Infinity) : Infinity;
+      // The link's rate, measured on the last few frames, is what the link carries; the delivered
+      // throughput over a few frames dips below it with every hiccup of the sender.
+      const linkBps = params.useLinkRate ? obs.recentLinkRateBps : null;
       s = { ...s, linkRateFloorBps: 0 };
-      let decreased = params.beta * Math.min(recentBps, linkBps);
+      let decreased = params.beta * (linkBps ?? recentBps);
       if (decreased > s.bitrateBps && s.link !== null) decreased = params.beta * s.link.estimateKbps * 1000;
       let link = s.link;
       if (link !== null && recentBps < linkLowerBps(link, params)) link = null;
@@ -576,6 +578,15 @@ export function gccStep(
       }
       bitrateBps = Math.min(bitrateBps, limitBps);
     }
+    // A link rate measured now, far above the target (the frames' own transmission shows it, see
+    // the estimator's first-byte samples): go to `probeLinkFraction` of it at once, no probe needed.
+    if (linkRateBps !== null && s.bitrateBps < params.probeNearFraction * linkRateBps) {
+      const jumpBps = params.probeLinkFraction * linkRateBps;
+      if (jumpBps > bitrateBps) {
+        bitrateBps = jumpBps;
+        reason = 'increase-link-rate';
+      }
+    }
     s = { ...s, link, bitrateBps: Math.max(bitrateBps, s.bitrateBps), rateControl, lastChangeMs: nowMs };
   } else {
     s = { ...s, rateControl };
@@ -617,17 +628,20 @@ export function gccStep(
     recentBps !== null &&
     recentBps >= params.probeSuccessFraction * s.bitrateBps &&
     s.bitrateBps < params.maxBitrateBps &&
+    // A link rate measured now is the capacity: near it there is nothing to find out.
+    !(
+      params.useLinkRate &&
+      obs.linkRateBps !== null &&
+      obs.linkRateBps >= s.linkRateFloorBps &&
+      s.bitrateBps >= params.probeNearFraction * obs.linkRateBps
+    ) &&
     (s.link === null ||
       s.bitrateBps < params.probeNearFraction * s.link.estimateKbps * 1000 ||
       s.bitrateBps >= params.probeNearStartFraction * s.link.estimateKbps * 1000)
   ) {
     const near = s.link !== null && s.bitrateBps >= params.probeNearFraction * s.link.estimateKbps * 1000;
-    // A near probe tests just above the capacity known best: the link rate measured (or
-    // remembered), else the link estimate's upper bound.
-    const refBps =
-      near && s.link !== null
-        ? Math.min(linkUpperBps(s.link, params), rememberedLinkRate(s, obs, nowMs, params) ?? Infinity)
-        : 0;
+    // A near probe tests just above the link estimate's upper bound.
+    const refBps = near && s.link !== null ? linkUpperBps(s.link, params) : 0;
     const probeBitrateBps = clampBitrate(
       near && s.link !== null
         ? Math.max(s.bitrateBps, refBps) * params.probeFactorNear
@@ -695,10 +709,27 @@ function rememberedLinkRate(
   return usableLinkRate(s, { ...obs, linkRateBps: obs.linkRateBps ?? remembered }, params);
 }
 
+/**
+ * With `useLinkRate`: the target is at most the link rate measured (increases stop at
+ * `linkRateCapFraction` of it), and the last few frames show no drop of it (their rate within `beta` of it), so a queue that is not
+ * large is the sender's jitter, not over-use. After a capacity drop the recent link rate falls
+ * within a few frames and this no longer holds.
+ */
+function underLinkRate(s: GccState, obs: RateObservation, params: GccParams): boolean {
+  return (
+    params.useLinkRate &&
+    obs.linkRateBps !== null &&
+    obs.recentLinkRateBps !== null &&
+    obs.recentLinkRateBps >= params.beta * obs.linkRateBps &&
+    s.bitrateBps <= obs.linkRateBps
+  );
+}
+
 /** The observation's link rate when `useLinkRate` is on and no probe has since delivered more. */
 function usableLinkRate(s: GccState, obs: RateObservation, params: GccParams): number | null {
   if (!params.useLinkRate || obs.linkRateBps === null || obs.linkRateBps < s.linkRateFloorBps) return null;
-  return obs.linkRateBps;
+  // The rate of the last few frames when lower: after a capacity drop the longer median lags.
+  return Math.min(obs.linkRateBps, obs.recentLinkRateBps ?? Infinity);
 }
 
 /**
