@@ -10,6 +10,7 @@ import {
   decodeServerMessage,
   encodeClientHello,
   encodeFeedback,
+  encodeFrameStart,
   encodeKeyframeRequest,
   encodePing,
   encodePong,
@@ -214,6 +215,24 @@ test('keyframe request, feedback, ping and pong are byte-exact and round-trip', 
     '0114' + '0000' + '00000009' + '3ff0000000000000' + '4000000000000000' + '4010000000000000',
   );
   assert.deepEqual(decodeMessage(pong), { type: 'pong', id: 9, originMs: 1, receivedMs: 2, sentMs: 4 });
+});
+
+test('frame start: 16 bytes, server to viewer only, reported back with the frameStart feedback flag', () => {
+  const m = encodeFrameStart({ sequence: 0x01020304, sentMs: 1.5 });
+  assert.equal(hex(m), '0115 0000 01020304 3ff8000000000000'.replace(/\s+/g, ''));
+  assert.deepEqual(decodeServerMessage(m), { type: 'frameStart', sequence: 0x01020304, sentMs: 1.5 });
+  protocolError(() => decodeClientMessage(m), 'protocol.unexpected');
+  // Trailing bytes or a short message are refused.
+  protocolError(() => decodeMessage(new Uint8Array([...m, 0])), 'protocol.malformed');
+  protocolError(() => decodeMessage(m.subarray(0, 12)), 'protocol.truncated');
+  const fb = encodeFeedback([
+    { sequence: 7, flags: 0x04, receivedMs: 10, decodedMs: Number.NaN, renderedMs: Number.NaN },
+  ]);
+  const back = decodeClientMessage(fb);
+  assert.equal(back.type === 'feedback' && back.entries[0]?.flags, 0x04);
+  // The client hello's flag bit 1 asks for markers.
+  const hello = decodeClientMessage(encodeClientHello({ flags: 0x03, codecs: ['h264'], label: '' }));
+  assert.equal(hello.type === 'clientHello' && hello.flags, 0x03);
 });
 
 test('malformed messages are transport errors with protocol codes, never exceptions of another kind', () => {

@@ -7,6 +7,7 @@ import {
   estimatorOnFeedback,
   estimatorOnRtt,
   estimatorOnSent,
+  firstByteLinkRate,
   linearFitSlope,
 } from '../src/core/rate/estimator.ts';
 import type { EstimatorState } from '../src/core/rate/estimator.ts';
@@ -198,4 +199,60 @@ test('updates never modify the state passed in', () => {
   const next = frame(estimatorOnRtt(frozen, 50, 400), 30, 300, 360);
   assert.equal(JSON.stringify(frozen), before);
   assert.notEqual(estimatorObserve(next, 400).feedbackCount, estimatorObserve(frozen, 400).feedbackCount);
+});
+
+test('first-byte samples: every frame with a frame-start marker measures the link, busy or idle', () => {
+  // 5 Mbit/s link, 1 ms one way, frames of 20 000 B every 50 ms: the link is idle between them.
+  let s = createEstimator();
+  const txMs = (20_000 * 8) / 5000; // 32 ms on the wire
+  for (let i = 0; i < 12; i++) {
+    const sendMs = i * 50;
+    s = estimatorOnSent(s, { seq: i, sendTimeMs: sendMs, sizeBytes: 20_000 });
+    // The marker and the first packet arrive together; the rest of the frame follows at 5 Mbit/s.
+    const firstByteMs = sendMs + 1 + OFFSET_MS;
+    s = estimatorOnFeedback(
+      s,
+      {
+        seq: i,
+        sendTimeMs: sendMs,
+        receiveTimeMs: firstByteMs + ((20_000 - 1448) * 8) / 5000,
+        sizeBytes: 20_000,
+        firstByteMs,
+      },
+      sendMs + txMs + 5,
+    );
+  }
+  const o = estimatorObserve(s, 12 * 50);
+  // Bytes after the first packet over the time from marker to frame: exactly the link rate.
+  assert.equal(Math.round(o.linkRateBps ?? 0), 5_000_000);
+  assert.equal(Math.round(o.recentLinkRateBps ?? 0), 5_000_000);
+  // The delay is the first byte's: no queue, though each frame takes 30 ms to arrive.
+  assert.equal(o.queuingDelayMs, 0);
+  assert.equal(o.standingQueueMs, 0);
+  // Without markers the same frames found the link idle and measure nothing.
+  let plain = createEstimator();
+  for (let i = 0; i < 12; i++) plain = frame(plain, i, i * 50, i * 50 + 1 + txMs, 20_000);
+  assert.equal(estimatorObserve(plain, 600).linkRateBps, null);
+});
+
+test('first-byte samples: a queue shows in the first byte, and tiny frames give no rate', () => {
+  let s = createEstimator();
+  for (let i = 0; i < 10; i++) {
+    const sendMs = i * 50;
+    // Frame i waits i × 4 ms before its first byte leaves: a queue growing 4 ms per frame.
+    const firstByteMs = sendMs + 1 + 4 * i + OFFSET_MS;
+    s = estimatorOnSent(s, { seq: i, sendTimeMs: sendMs, sizeBytes: 2000 });
+    s = estimatorOnFeedback(
+      s,
+      { seq: i, sendTimeMs: sendMs, receiveTimeMs: firstByteMs + 0.9, sizeBytes: 2000, firstByteMs },
+      sendMs + 20 + 4 * i,
+    );
+  }
+  const o = estimatorObserve(s, 500);
+  assert.ok(Math.abs(o.queuingDelayMs - 36) < 1e-6, `${o.queuingDelayMs}`);
+  // 2000 B is under two packets: the marker may have brought most of it, so no rate.
+  assert.equal(o.linkRateBps, null);
+  assert.equal(firstByteLinkRate(2000, 0.9), null);
+  assert.equal(firstByteLinkRate(1448 + 10_000, 8), 10_000_000);
+  assert.equal(firstByteLinkRate(20_000, 0.4), null);
 });

@@ -255,3 +255,73 @@ test('any observation, however odd, gives a finite target within the bounds', ()
     assert.ok(Number.isFinite(s.bitrateBps));
   }
 });
+
+test('link rate far above the target: 90% of it at once; not when the last frames show a drop', () => {
+  const s0: GccState = { ...createGccState(5 * M, params), rateControl: 'increase', lastChangeMs: 2000 };
+  const calm = { throughputBps: 5 * M, recentThroughputBps: 5 * M };
+  const up = gccStep(s0, obs({ ...calm, linkRateBps: 20 * M, recentLinkRateBps: 20 * M }), 2100, params);
+  assert.deepEqual(up.decision, { targetBitrateBps: 18 * M, reason: 'increase-link-rate' });
+  // The 30-frame median still says 20 Mbit/s, the last five frames 4.5: the link has dropped.
+  const stale = gccStep(s0, obs({ ...calm, linkRateBps: 20 * M, recentLinkRateBps: 4.5 * M }), 2100, params);
+  assert.ok(stale.decision.targetBitrateBps < 6 * M, `${stale.decision.targetBitrateBps}`);
+  assert.notEqual(stale.decision.reason, 'increase-link-rate');
+});
+
+test('a queue while under the measured link rate is jitter; with the link rate dropping, over-use', () => {
+  const s0: GccState = { ...createGccState(9 * M, params), rateControl: 'increase', lastChangeMs: 2000 };
+  const jitter = { standingQueueMs: 35, queuingDelayMs: 40, recentThroughputBps: 9 * M };
+  const held = gccStep(
+    s0,
+    obs({ ...jitter, linkRateBps: 9.5 * M, recentLinkRateBps: 9.4 * M }),
+    2100,
+    params,
+  );
+  assert.equal(held.state.detector.hypothesis, 'overusing');
+  assert.equal(held.decision.targetBitrateBps, 9 * M);
+  // The last frames arrive at 7 Mbit/s: a real drop; decrease to 0.85 × that.
+  const cut = gccStep(s0, obs({ ...jitter, linkRateBps: 9.5 * M, recentLinkRateBps: 7 * M }), 2100, params);
+  assert.deepEqual(cut.decision, { targetBitrateBps: 0.85 * 7 * M, reason: 'decrease-overuse' });
+  // A queue above 60 ms that still grows is over-use whatever the link rate says.
+  const big = gccStep(
+    s0,
+    obs({ ...jitter, queuingDelayMs: 70, linkRateBps: 9.5 * M, recentLinkRateBps: 9.4 * M }),
+    2100,
+    params,
+  );
+  assert.equal(big.decision.reason, 'decrease-overuse');
+});
+
+test('increases stop at 97% of the link rate for 3 s after it was last measured; no probe near it', () => {
+  let s: GccState = { ...createGccState(9 * M, params), rateControl: 'increase', lastChangeMs: 0 };
+  const calm = { throughputBps: 9 * M, recentThroughputBps: 9 * M };
+  s = gccStep(s, obs({ ...calm, linkRateBps: 10 * M, recentLinkRateBps: 10 * M }), 0, params).state;
+  const reasons = new Set<string>();
+  let n = 2;
+  // Measured now: no probe, and no increase past 9.7 Mbit/s.
+  for (let t = 100; t <= 2000; t += 100) {
+    const r = gccStep(
+      s,
+      obs({ ...calm, linkRateBps: 10 * M, recentLinkRateBps: 10 * M, feedbackCount: n++ }),
+      t,
+      params,
+    );
+    s = r.state;
+    reasons.add(r.decision.reason);
+    assert.ok(r.decision.targetBitrateBps <= 9.7 * M + 1, `${t}: ${r.decision.targetBitrateBps}`);
+  }
+  assert.ok(!reasons.has('probe-start'), [...reasons].join());
+  // The link stops showing its rate (not measured): still capped until 3 s after the last sample…
+  for (let t = 2100; t <= 4900; t += 100) {
+    const r = gccStep(s, obs({ ...calm, feedbackCount: n++ }), t, params);
+    s = r.state;
+    assert.ok(r.decision.targetBitrateBps <= 9.7 * M + 1, `${t}: ${r.decision.targetBitrateBps}`);
+  }
+  // …then increases (and probes) go on.
+  let last = 0;
+  for (let t = 5000; t <= 8000; t += 100) {
+    const r = gccStep(s, obs({ ...calm, feedbackCount: n++ }), t, params);
+    s = r.state;
+    last = r.decision.targetBitrateBps;
+  }
+  assert.ok(last > 9.7 * M, `${last}`);
+});

@@ -20,6 +20,7 @@ export class SinkViewer implements AsyncDisposable {
   readonly #ws: WebSocket;
   framesReceived = 0;
   bytesReceived = 0;
+  frameStartsReceived = 0;
 
   private constructor(ws: WebSocket, codec: Codec) {
     this.#ws = ws;
@@ -28,7 +29,8 @@ export class SinkViewer implements AsyncDisposable {
       const m = decodeServerMessage(data);
       if (m.type === 'serverHello')
         ws.send(encodeClientHello({ flags: CLIENT_FLAGS.frameStart, codecs: [codec], label: 'sink' }));
-      else if (m.type === 'frameStart')
+      else if (m.type === 'frameStart') {
+        this.frameStartsReceived++;
         ws.send(
           encodeFeedback([
             {
@@ -40,7 +42,7 @@ export class SinkViewer implements AsyncDisposable {
             },
           ]),
         );
-      else if (m.type === 'ping')
+      } else if (m.type === 'ping')
         ws.send(encodePong({ id: m.id, originMs: m.originMs, receivedMs: now, sentMs: wallClockMs() }));
       else if (m.type === 'videoFrame') {
         this.framesReceived++;
