@@ -76,7 +76,10 @@ function drive(
       history.push([now, bitrate]);
       if (d.size !== undefined && size !== undefined) {
         size = { ...size, ...d.size };
-        sizes.push([now, `${d.size.width}x${d.size.height}`]);
+        sizes.push([
+          now,
+          `${d.size.width}x${d.size.height}${d.size.fps === undefined ? '' : `@${d.size.fps}`}`,
+        ]);
       }
     }
   }
@@ -165,14 +168,19 @@ test('encoders that reopen for a change get at most one change per 2 s', () => {
   }
 });
 
-test('resolution ladder: the stream size, 3/4, 1/2, 3/8, 1/4, even sizes, at least 144 lines', () => {
+test('resolution ladder: the stream size, 3/4, 1/2, 3/8, 1/4, even sizes, at least 144 lines; frame rate halved above 30', () => {
   assert.deepEqual(
     resolutionLadder(1280, 720, 30).map((r) => `${r.width}x${r.height}@${r.fps}`),
     ['1280x720@30', '960x540@30', '640x360@30', '480x270@30', '320x180@30'],
   );
+  // Above 30 fps the rate is halved at half the size (and above 60 first at full size).
   assert.deepEqual(
-    resolutionLadder(640, 360, 60).map((r) => `${r.width}x${r.height}`),
-    ['640x360', '480x270', '320x180'],
+    resolutionLadder(640, 360, 60).map((r) => `${r.width}x${r.height}@${r.fps}`),
+    ['640x360@60', '480x270@60', '320x180@60', '320x180@30'],
+  );
+  assert.deepEqual(
+    resolutionLadder(3840, 2160, 120).map((r) => `${r.height}p${r.fps}`),
+    ['2160p120', '2160p60', '1620p60', '1080p60', '1080p30', '810p30', '540p30'],
   );
   assert.deepEqual(resolutionLadder(256, 144, 30).length, 1);
 });
@@ -196,10 +204,10 @@ test('on a link too slow for the picture size the encoder steps down the ladder,
   const down = r.sizes.filter(([at]) => at < 15_000);
   assert.ok(down.length > 0, 'stepped down on the slow link');
   assert.ok(
-    ['640x360', '480x270', '320x180'].includes(down.at(-1)![1]),
+    ['640x360@30', '480x270@30', '320x180@30'].includes(down.at(-1)![1]),
     `at ${down.at(-1)![1]} on 0.3 Mbit/s`,
   );
-  assert.equal(r.sizes.at(-1)![1], '1280x720', `back at full size: ${JSON.stringify(r.sizes)}`);
+  assert.equal(r.sizes.at(-1)![1], '1280x720@30', `back at full size: ${JSON.stringify(r.sizes)}`);
   // No flapping: a handful of changes, not one per second.
   assert.ok(r.sizes.length <= 8, `${r.sizes.length} size changes`);
 });
@@ -221,4 +229,29 @@ test('with the ladder off the picture size never changes', () => {
     size: { width: 1280, height: 720, fps: 30 },
   });
   assert.deepEqual(r.sizes, []);
+});
+
+test('a 60 fps stream on a slow link steps down size and frame rate, and comes back to 60', () => {
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 100_000,
+    maxBitrateBps: 8e6,
+    startBitrateBps: 2e6,
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  const r = drive(rate, {
+    seconds: 45,
+    startBps: 2e6,
+    viewers: [1],
+    capacityBps: (t) => (t < 15_000 ? 0.3e6 : 6e6),
+    size: { width: 1280, height: 720, fps: 60 },
+  });
+  const down = r.sizes.filter(([at]) => at < 15_000);
+  // Under 0.3 Mbit/s 640x360@60 needs 0.28 to stay (0.02 bit per pixel): the ladder goes on
+  // down to a 30 fps rung.
+  assert.ok(
+    ['640x360@30', '480x270@30'].includes(down.at(-1)![1]),
+    `at ${down.at(-1)![1]}: ${JSON.stringify(r.sizes)}`,
+  );
+  assert.equal(r.sizes.at(-1)![1], '1280x720@60', JSON.stringify(r.sizes));
 });

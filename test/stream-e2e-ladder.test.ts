@@ -14,7 +14,7 @@ after(async () => {
 
 /** A rate controller that only asks for picture sizes, the one it is told to, when told. */
 class SizeScript implements RateController {
-  size: { width: number; height: number } | undefined;
+  size: { width: number; height: number; fps?: number } | undefined;
   seen: EncoderState | undefined;
   viewerJoined(): void {}
   viewerLeft(): void {}
@@ -64,6 +64,22 @@ for (const codec of ['h264', 'vp9'] as const) {
       );
       assert.equal(up.status?.decoderErrors, 0, `decoder error: ${up.status?.lastError ?? ''}`);
       assert.equal(up.status?.framesDiscarded, 0);
+
+      // A frame-rate rung: 60 → 30 fps at the same size; the player goes on decoding at 30.
+      script.size = { width: 640, height: 360, fps: 30 };
+      await waitForPlayer(page, () => server.figures().stream?.fps === 30, 10_000, 'the stream at 30 fps');
+      const at30 = await waitForPlayer(
+        page,
+        (p) => (p.status?.framesDecoded ?? 0) >= (up.status?.framesDecoded ?? 0) + 60,
+        15_000,
+        'the player decoding at 30 fps',
+      );
+      const t0 = Date.now();
+      const n0 = at30.status?.framesDecoded ?? 0;
+      const later = await waitForPlayer(page, () => Date.now() - t0 >= 2000, 5000, 'two seconds');
+      const fps = (((later.status?.framesDecoded ?? 0) - n0) * 1000) / (Date.now() - t0);
+      assert.ok(fps > 20 && fps < 36, `${fps.toFixed(1)} frames/s decoded on the 30 fps rung`);
+      assert.equal(later.status?.decoderErrors, 0, `decoder error: ${later.status?.lastError ?? ''}`);
       // The page was never reloaded: one connection all along.
       assert.equal(server.figures().viewers.length, 1);
     } finally {

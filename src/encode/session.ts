@@ -31,7 +31,7 @@ export type SessionEvent =
       readonly frame: number;
     }
   | { readonly type: 'bitrate'; readonly bitrateBps: number; readonly applied: 'live' | 'reopen' }
-  | { readonly type: 'size'; readonly width: number; readonly height: number }
+  | { readonly type: 'size'; readonly width: number; readonly height: number; readonly fps: number }
   | { readonly type: 'keyframe-requested'; readonly frame: number };
 
 /** Test-only fault injection: make an encoder fail when it is sent a given frame. */
@@ -191,16 +191,25 @@ export class EncoderSession implements Disposable {
   }
 
   /**
-   * Changes the picture size: the encoder is reopened at the new size before the next frame,
-   * which must have it (and is a keyframe of a new generation).
+   * Changes the picture size, and with `frameRate` the frame rate: the encoder is reopened at
+   * them before the next frame, which must have that size (and is a keyframe of a new
+   * generation); frames' `pts` are then in the new rate's time base.
    */
-  setSize(width: number, height: number): void {
+  setSize(
+    width: number,
+    height: number,
+    frameRate: readonly [number, number] = this.#intent.frameRate,
+  ): void {
     if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0))
       throw new QuadStreamError('internal', 'encoder.bad-size', `bad picture size ${width}x${height}`);
-    if (width === this.#intent.width && height === this.#intent.height) return;
-    this.#intent = { ...this.#intent, width, height };
+    const [num, den] = frameRate;
+    if (!(Number.isInteger(num) && Number.isInteger(den) && num > 0 && den > 0))
+      throw new QuadStreamError('internal', 'encoder.bad-rate', `bad frame rate ${num}/${den}`);
+    const [n0, d0] = this.#intent.frameRate;
+    if (width === this.#intent.width && height === this.#intent.height && num * d0 === n0 * den) return;
+    this.#intent = { ...this.#intent, width, height, frameRate: [num, den] };
     this.#reopenPending = true;
-    this.#emit({ type: 'size', width, height });
+    this.#emit({ type: 'size', width, height, fps: num / den });
   }
 
   /**

@@ -48,9 +48,10 @@ export interface AbrRealOptions {
  */
 export interface AbrSample extends LinkSample {
   readonly framesDecoded: number;
-  /** The picture size being encoded. */
+  /** The picture size and frame rate being encoded. */
   readonly width: number;
   readonly height: number;
+  readonly fps: number;
   /** The estimator's view at the last controller step: loss rate, queuing delay, delay trend, throughput. */
   readonly estimator: {
     readonly lossRate: number;
@@ -188,6 +189,7 @@ export async function runAbrRealBench(o: AbrRealOptions): Promise<AbrRealReport>
       framesDecoded: v?.framesDecoded ?? 0,
       width: f.stream?.width ?? o.width,
       height: f.stream?.height ?? o.height,
+      fps: f.stream?.fps ?? o.fps,
       estimator: lastStep,
     });
     await sleep(SAMPLE_MS);

@@ -258,12 +258,12 @@ export class AdaptiveRate implements RateController {
     return size === undefined ? { bitrateBps: best.bitrateBps } : { bitrateBps: best.bitrateBps, size };
   }
 
-  /** The ladder's picture size for `bitrateBps` when it differs from the encoder's, else undefined. */
+  /** The ladder's size and rate for `bitrateBps` when they differ from the encoder's, else undefined. */
   #ladderSize(
     encoder: EncoderState,
     bitrateBps: number,
     nowMs: number,
-  ): { width: number; height: number } | undefined {
+  ): { width: number; height: number; fps: number } | undefined {
     if (this.#o.ladder === false) return undefined;
     const { width, height, fps } = encoder;
     if (width === undefined || height === undefined || fps === undefined) return undefined;
@@ -274,15 +274,15 @@ export class AdaptiveRate implements RateController {
     const step = ladderStep(this.#ladder.state, bitrateBps, nowMs, this.#ladder.params);
     this.#ladder.state = step.state;
     const rung = step.decision.rung;
-    if (rung.width === width && rung.height === height) return undefined;
-    return { width: rung.width, height: rung.height };
+    if (rung.width === width && rung.height === height && Math.abs(rung.fps - fps) < 0.01) return undefined;
+    return { width: rung.width, height: rung.height, fps: rung.fps };
   }
 
   /** The ladder rung in use (for figures), or null without a ladder. */
-  get ladderRung(): { width: number; height: number } | null {
+  get ladderRung(): { width: number; height: number; fps: number } | null {
     const l = this.#ladder;
     const rung = l === null ? undefined : l.params.rungs[l.state.rungIndex];
-    return rung === undefined ? null : { width: rung.width, height: rung.height };
+    return rung === undefined ? null : { width: rung.width, height: rung.height, fps: rung.fps };
   }
 
   /**

@@ -272,10 +272,11 @@ export class StreamHub implements ViewerHost {
         if (decision !== undefined && Math.round(decision.bitrateBps) !== Math.round(pipeline.bitrateBps))
           pipeline.setBitrate(decision.bitrateBps);
         if (decision?.size !== undefined) {
-          const { width, height } = decision.size;
-          if (width !== pipeline.size.width || height !== pipeline.size.height) {
-            this.log.info({ width, height }, 'picture size changed (ladder)');
-            pipeline.resize(width, height);
+          const { width, height, fps } = decision.size;
+          const rateChanged = fps !== undefined && Math.abs(fps - pipeline.fps) > 0.01;
+          if (width !== pipeline.size.width || height !== pipeline.size.height || rateChanged) {
+            this.log.info({ width, height, fps: fps ?? pipeline.fps }, 'picture size changed (ladder)');
+            pipeline.resize(width, height, fps);
           }
         }
       } catch (error) {

@@ -24,6 +24,12 @@ import { LatestSlot } from './latest-slot.ts';
 const log = logger.child({ component: 'pipeline' });
 
 /** Options for {@link LivePipeline.start}. */
+
+/** A prepared frame waiting for the encoder, with the frame-rate divisor it was kept under. */
+interface SlottedFrame extends PreparedFrame {
+  readonly divisor: number;
+}
+
 export interface PipelineOptions {
   readonly source: FrameSource;
   readonly codec: Codec;
@@ -80,7 +86,7 @@ export class LivePipeline {
   readonly #o: PipelineOptions;
   readonly #session: EncoderSession;
   readonly #abort = new AbortController();
-  readonly #slot: LatestSlot<PreparedFrame>;
+  readonly #slot: LatestSlot<SlottedFrame>;
   readonly #periodMs: number;
   #sequence = 0;
   #keyframeWanted = false;
@@ -92,6 +98,14 @@ export class LivePipeline {
   /** The size frames are prepared at (changed by `resize`), and the size last encoded. */
   #size: { width: number; height: number };
   #encodedSize: { width: number; height: number };
+  /**
+   * One source frame in this many is encoded (the ladder's frame-rate rungs; changed by
+   * `resize`), and the divisor last encoded at.
+   */
+  #divisor = 1;
+  #encodedDivisor = 1;
+  /** Source index of the last frame kept. */
+  #lastKept = -1;
   #running: Promise<void> | undefined;
   readonly #timing = new Map<bigint, PreparedFrame>();
   readonly #encodedWindow = new TimeWindow(WINDOW_MS);
@@ -161,14 +175,31 @@ export class LivePipeline {
     return this.#size;
   }
 
+  /** The frame rate frames are encoded at now (the source's, or a whole fraction of it). */
+  get fps(): number {
+    return this.#o.frameRate[0] / this.#o.frameRate[1] / this.#divisor;
+  }
+
   /**
-   * Changes the picture size (the adaptive-bitrate ladder): frames captured from now on are
-   * scaled to it, and the encoder reopens at it with the first such frame, which is a keyframe of
-   * a new generation; viewers get a new stream configuration before it.
+   * Changes the picture size and, with `fps`, the frame rate (the adaptive-bitrate ladder):
+   * frames captured from now on are scaled to the size, and only one source frame in
+   * `round(source fps / fps)` is encoded; the encoder reopens at the new size and rate with the
+   * first such frame, which is a keyframe of a new generation; viewers get a new stream
+   * configuration before it.
    */
-  resize(width: number, height: number): void {
-    if (width === this.#size.width && height === this.#size.height) return;
+  resize(width: number, height: number, fps?: number): void {
+    const sourceFps = this.#o.frameRate[0] / this.#o.frameRate[1];
+    const divisor =
+      fps === undefined || !(fps > 0) ? this.#divisor : Math.max(1, Math.round(sourceFps / fps));
+    if (width === this.#size.width && height === this.#size.height && divisor === this.#divisor) return;
     this.#size = { width, height };
+    this.#divisor = divisor;
+  }
+
+  /** The encoder's frame rate at `divisor`: the source's rate over it. */
+  #frameRate(divisor: number): readonly [number, number] {
+    const [num, den] = this.#o.frameRate;
+    return [num, den * divisor];
   }
 
   /** Figures at `nowMs`. */
@@ -180,7 +211,7 @@ export class LivePipeline {
       codec: o.codec,
       width: this.#encodedSize.width,
       height: this.#encodedSize.height,
-      fps: o.frameRate[0] / o.frameRate[1],
+      fps: o.frameRate[0] / o.frameRate[1] / this.#encodedDivisor,
       bitrateBps: this.bitrateBps,
       framesCaptured: this.#framesCaptured,
       framesEncoded: this.#framesEncoded,
@@ -228,6 +259,13 @@ export class LivePipeline {
     try {
       for await (const captured of this.#o.source.frames(signal)) {
         this.#framesCaptured++;
+        // A frame-rate rung: the first frame of each block of `divisor` source frames is kept.
+        const divisor = this.#divisor;
+        if (Math.floor(captured.index / divisor) <= Math.floor(this.#lastKept / divisor)) {
+          captured.frame.free();
+          continue;
+        }
+        this.#lastKept = captured.index;
         if (pre.target.width !== this.#size.width || pre.target.height !== this.#size.height)
           pre.retarget(this.#size);
         const prepared = await pre.process(captured);
@@ -235,7 +273,7 @@ export class LivePipeline {
           prepared.frame.free();
           return;
         }
-        this.#slot.put(prepared);
+        this.#slot.put({ ...prepared, divisor });
         // An on-demand source captures its next frame only once the encoder has taken this one:
         // no frame is made only to be dropped, and the CPU goes to the encoder instead.
         if (this.#o.source.onDemand) await this.#slot.waitEmpty(signal);
@@ -248,7 +286,7 @@ export class LivePipeline {
 
   async #encodeLoop(signal: AbortSignal): Promise<void> {
     for (;;) {
-      let prepared: PreparedFrame;
+      let prepared: SlottedFrame;
       try {
         prepared = await this.#slot.take(signal);
       } catch (error) {
@@ -258,12 +296,21 @@ export class LivePipeline {
       const encodeStartMs = wallClockMs();
       let packets: SessionPacket[];
       try {
-        this.#timing.set(BigInt(prepared.index), prepared);
         const { width, height } = prepared.frame;
-        if (width !== this.#encodedSize.width || height !== this.#encodedSize.height) {
-          this.#session.setSize(width, height);
+        const { divisor } = prepared;
+        if (
+          width !== this.#encodedSize.width ||
+          height !== this.#encodedSize.height ||
+          divisor !== this.#encodedDivisor
+        ) {
+          this.#session.setSize(width, height, this.#frameRate(divisor));
           this.#encodedSize = { width, height };
+          this.#encodedDivisor = divisor;
         }
+        // The encoder's time base is one frame at its rate: number the kept frames in it.
+        const pts = BigInt(Math.floor(prepared.index / divisor));
+        prepared.frame.pts = pts;
+        this.#timing.set(pts, prepared);
         if (this.#keyframeWanted) {
           this.#keyframeWanted = false;
           this.#session.requestKeyframe();
@@ -287,7 +334,7 @@ export class LivePipeline {
   #emit(packet: SessionPacket, encodeStartMs: number, encodedMs: number): void {
     const timing = this.#timing.get(packet.pts);
     this.#timing.delete(packet.pts);
-    const index = Number(packet.pts);
+    const index = timing?.index ?? Number(packet.pts) * this.#encodedDivisor;
     const captureMs = timing?.captureMs ?? encodeStartMs;
     const preprocessedMs = timing?.preprocessedMs ?? encodeStartMs;
     const description = this.#describe(packet);
@@ -299,7 +346,7 @@ export class LivePipeline {
       data: packet.data,
       // WebCodecs timestamps are integer microseconds.
       ptsUs: Math.round((index * 1e6 * den) / num),
-      durationMs: this.#periodMs,
+      durationMs: this.#periodMs * this.#encodedDivisor,
       captureMs,
       preprocessedMs,
       encodeStartMs,
@@ -322,8 +369,8 @@ export class LivePipeline {
     if (current !== undefined && (packet.generation === this.#codecStringGeneration || !packet.keyframe)) {
       return current;
     }
-    const o = this.#o;
-    const fps = o.frameRate[0] / o.frameRate[1];
+    const frameRate = this.#frameRate(this.#encodedDivisor);
+    const fps = frameRate[0] / frameRate[1];
     const { width, height } = this.#encodedSize;
     const codecString = packet.keyframe
       ? codecStringFromKeyframe(packet.codec, packet.data, { width, height, fps })
@@ -335,7 +382,7 @@ export class LivePipeline {
       encoder: packet.encoder,
       width,
       height,
-      frameRate: o.frameRate,
+      frameRate,
       generation: packet.generation,
     };
     this.#description = description;

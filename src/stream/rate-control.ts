@@ -59,10 +59,12 @@ export interface RateDecision {
   /** New target bitrate, bits per second (clamped by the encoder session's bounds). */
   readonly bitrateBps: number;
   /**
-   * New picture size (a step of the resolution ladder), or absent to keep it. The encoder
-   * reopens at it with a keyframe, and viewers get a new stream configuration.
+   * New picture size and frame rate (a step of the resolution ladder), or absent to keep them. The
+   * encoder reopens at them with a keyframe, and viewers get a new stream configuration. `fps`
+   * absent keeps the rate; otherwise it is the source's rate divided by a whole number (frames
+   * in between are not encoded).
    */
-  readonly size?: { readonly width: number; readonly height: number };
+  readonly size?: { readonly width: number; readonly height: number; readonly fps?: number };
 }
 
 /** The current state of the encoder, passed to {@link RateController.decide}. */

@@ -61,7 +61,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--no-ladder',
-      'with --abr: keep the picture size (default: step down a resolution ladder at low rates)',
+      'with --abr: keep the picture size and frame rate (default: step down a resolution and frame-rate ladder at low rates)',
     )
     .option('--gop <frames>', 'a keyframe every N frames as well (default: on demand only)')
     .option('--port <port>', 'TCP port (0: any free port)', '8080')

@@ -192,19 +192,49 @@ export function ladderStep(
 /** Heights of the resolution ladder below a stream's own size, as fractions of it. */
 const RESOLUTION_STEPS = [1, 0.75, 0.5, 0.375, 0.25] as const;
 
+/** The frame rate is halved down the ladder while it stays at least this (60 → 30, 50 → 25). */
+const MIN_LADDER_FPS = 24;
+
 /**
- * A resolution ladder for a stream of `width`x`height` at `fps`: its own size, then 3/4, 1/2,
- * 3/8 and 1/4 of it (even sizes, aspect kept), down to no less than 144 lines — for a 1280x720
- * stream 960x540, 640x360, 480x270 and 320x180. The frame rate stays (the source sets it).
+ * A resolution and frame-rate ladder for a stream of `width`x`height` at `fps`, in the shape of
+ * {@link LADDER_2160P120}: a rate above 60 is first halved at full size (120 → 60); then the size
+ * steps down at that rate to half the stream's size (3/4, 1/2); there the rate is halved once more
+ * when it stays at least 24 (60 → 30); then 3/8 and 1/4 of the size. Sizes are even, the aspect is
+ * kept, and nothing goes under 144 lines. 1280x720@60: 960x540@60, 640x360@60, 640x360@30,
+ * 480x270@30, 320x180@30; at 30 fps the rate stays.
  */
 export function resolutionLadder(width: number, height: number, fps: number): LadderRung[] {
-  const rungs: LadderRung[] = [];
+  const sizes: { width: number; height: number }[] = [];
   for (const f of RESOLUTION_STEPS) {
     const h = Math.round((height * f) / 2) * 2;
     const w = Math.round((width * f) / 2) * 2;
     if (f < 1 && h < 144) break;
+    const prev = sizes.at(-1);
+    if (prev === undefined || w * h < prev.width * prev.height) sizes.push({ width: w, height: h });
+  }
+  const rungs: LadderRung[] = [];
+  const push = (size: { width: number; height: number }, rate: number): void => {
     const prev = rungs.at(-1);
-    if (prev === undefined || w * h < prev.width * prev.height) rungs.push({ width: w, height: h, fps });
+    if (prev?.width !== size.width || prev.height !== size.height || prev.fps !== rate)
+      rungs.push({ ...size, fps: rate });
+  };
+  let rate = fps;
+  const full = sizes[0]!;
+  push(full, rate);
+  while (rate > 60 && rate / 2 >= MIN_LADDER_FPS) {
+    rate /= 2;
+    push(full, rate);
+  }
+  const halfIndex = Math.max(
+    0,
+    sizes.findIndex((s) => s.height * 2 <= height + 1),
+  );
+  for (const [i, size] of sizes.entries()) {
+    push(size, rate);
+    if (i === halfIndex && rate / 2 >= MIN_LADDER_FPS) {
+      rate /= 2;
+      push(size, rate);
+    }
   }
   return rungs;
 }
