@@ -33,6 +33,7 @@ function obs(over: Partial<RateObservation> = {}): RateObservation {
     feedbackAgeMs: 5,
     linkRateBps: null,
     recentLinkRateBps: null,
+    newestLinkRateBps: null,
     pendingDelayMs: 0,
     ...over,
   };

@@ -107,6 +107,9 @@ const LINK_RATE_HEADROOM = 0.97;
 const LINK_RATE_WANT_FACTOR = 1.05;
 const LINK_RATE_RELEASE_MS = 1_500;
 
+/** The in-flight window follows the newest link-rate sample when it is this much under the recent one. */
+const NEWEST_LINK_RATE_SLACK = 1.25;
+
 /** Send indexes kept for frames not yet reported. */
 const MAX_UNREPORTED = 4096;
 
@@ -153,9 +156,14 @@ export class AdaptiveRate implements RateController {
     const t = this.#tracks.get(viewerId);
     if (windowMs === null || t === undefined) return undefined;
     const obs = estimatorObserve(t.estimator, nowMs);
-    // The recent link rate follows a drop within a few frames; before one is measured, what is
-    // delivered (at least) gets through.
-    const rateBps = obs.recentLinkRateBps ?? obs.linkRateBps ?? obs.throughputBps;
+    // The recent link rate follows a drop within a few frames, and the newest frame's rate (with
+    // first-byte times) within one: the window takes the lower, allowing the newest sample its
+    // noise (NEWEST_LINK_RATE_SLACK); before any is measured, what is delivered gets through.
+    const recent = obs.recentLinkRateBps ?? obs.linkRateBps;
+    const rateBps =
+      recent === null
+        ? obs.throughputBps
+        : Math.min(recent, NEWEST_LINK_RATE_SLACK * (obs.newestLinkRateBps ?? Infinity));
     if (rateBps === null) return undefined;
     return (rateBps / 8) * ((obs.minRttMs + windowMs) / 1000);
   }

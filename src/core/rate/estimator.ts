@@ -251,6 +251,11 @@ export interface RateObservation {
   /** The same over the last `recentLinkRateSamples` frames: follows a capacity change in a few frames. */
   readonly recentLinkRateBps: number | null;
   /**
+   * The newest sample alone (`null` when the link rate is): after a capacity drop the first
+   * frame that crossed the slower link shows it, a few frames before the medians do.
+   */
+  readonly newestLinkRateBps: number | null;
+  /**
    * How long the oldest frame still in flight has been waiting beyond the smallest round trip and
    * its own transmission time (ms): a queue the sender sees before any report about it arrives.
    * 0 when nothing is late.
@@ -579,6 +584,7 @@ export function estimatorObserve(state: EstimatorState, nowMs: number): RateObse
     feedbackAgeMs: state.lastFeedbackMs === null ? null : Math.max(0, nowMs - state.lastFeedbackMs),
     linkRateBps,
     recentLinkRateBps: linkFresh ? medianOf(state.linkRates.slice(-p.recentLinkRateSamples), 3) : null,
+    newestLinkRateBps: linkFresh ? (state.linkRates.at(-1) ?? null) : null,
     pendingDelayMs,
   };
 }

@@ -168,6 +168,10 @@ export interface GccParams extends BitrateBounds {
    * link has not been busy since (a stream held just under the link does not fill it), ms.
    */
   readonly linkRateMemoryMs: number;
+  /** Under this fraction of the link rate measured now, the target goes to `probeLinkFraction` of it. */
+  readonly linkRateJumpBelowFraction: number;
+  /** A target above this times the recent link rate is over-use. */
+  readonly linkRateOveruseFactor: number;
 }
 
 /** Default GCC tunables apart from the bounds; every constant is explained in docs/abr.md. */
@@ -224,6 +228,8 @@ export const DEFAULT_GCC_TUNING: Omit<GccParams, keyof BitrateBounds> = {
   probeAboveLinkFactor: 1.03,
   linkRateCapFraction: 0.97,
   linkRateMemoryMs: 3_000,
+  linkRateJumpBelowFraction: 0.85,
+  linkRateOveruseFactor: 1.1,
 };
 
 /** GCC parameters for `bounds`, with any tunable overridden. */
@@ -385,7 +391,17 @@ export function gccStep(
   }
 
   const fresh = obs.feedbackCount !== state.lastFeedbackCount;
-  const detector = fresh ? detectOveruse(state.detector, obs, nowMs, params) : state.detector;
+  let detector = fresh ? detectOveruse(state.detector, obs, nowMs, params) : state.detector;
+  // A target well above what the last few frames show the link carrying is over-use, queue or
+  // not (the in-flight window can keep the queue short after a drop while frames pile up at the
+  // sender).
+  if (
+    params.useLinkRate &&
+    obs.recentLinkRateBps !== null &&
+    state.bitrateBps > params.linkRateOveruseFactor * obs.recentLinkRateBps
+  ) {
+    detector = { ...detector, hypothesis: 'overusing' };
+  }
   let s: GccState = {
     ...state,
     detector,
@@ -578,9 +594,14 @@ export function gccStep(
       }
       bitrateBps = Math.min(bitrateBps, limitBps);
     }
-    // A link rate measured now, far above the target (the frames' own transmission shows it, see
-    // the estimator's first-byte samples): go to `probeLinkFraction` of it at once, no probe needed.
-    if (linkRateBps !== null && s.bitrateBps < params.probeNearFraction * linkRateBps) {
+    // A link rate measured now, clearly above the target (the frames' own transmission shows it,
+    // see the estimator's first-byte samples): go to `probeLinkFraction` of it at once, no probe
+    // needed — but not within `probeAfterDecreaseMs` of a decrease, which had its reasons.
+    if (
+      linkRateBps !== null &&
+      s.bitrateBps < params.linkRateJumpBelowFraction * linkRateBps &&
+      (s.lastDecreaseMs === null || nowMs - s.lastDecreaseMs >= params.probeAfterDecreaseMs)
+    ) {
       const jumpBps = params.probeLinkFraction * linkRateBps;
       if (jumpBps > bitrateBps) {
         bitrateBps = jumpBps;
