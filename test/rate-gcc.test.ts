@@ -326,3 +326,15 @@ test('increases stop at 97% of the link rate for 3 s after it was last measured;
   }
   assert.ok(last > 9.7 * M, `${last}`);
 });
+
+test('a target over 1.1 × the recent link rate is over-use without any queue; no jump within 1 s of a decrease', () => {
+  const s0: GccState = { ...createGccState(18 * M, params), rateControl: 'increase', lastChangeMs: 2000 };
+  // The last frames crossed a 5 Mbit/s link; the queue is still short (the in-flight window).
+  const drop = gccStep(s0, obs({ linkRateBps: 19 * M, recentLinkRateBps: 5 * M }), 2100, params);
+  assert.deepEqual(drop.decision, { targetBitrateBps: 0.85 * 5 * M, reason: 'decrease-overuse' });
+  // Half a second later the 30-frame median still says 19 and the last frames 5.5: no jump back.
+  const calm = { linkRateBps: 19 * M, recentLinkRateBps: 5.5 * M, feedbackCount: 2 };
+  const r = gccStep({ ...drop.state, rateControl: 'increase' }, obs(calm), 2600, params);
+  assert.notEqual(r.decision.reason, 'increase-link-rate');
+  assert.ok(r.decision.targetBitrateBps < 5 * M, `${r.decision.targetBitrateBps}`);
+});

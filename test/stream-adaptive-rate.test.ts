@@ -255,3 +255,39 @@ test('a 60 fps stream on a slow link steps down size and frame rate, and comes b
   );
   assert.equal(r.sizes.at(-1)![1], '1280x720@60', JSON.stringify(r.sizes));
 });
+
+test('the in-flight window follows the newest frame over a slower link at once', () => {
+  const rate = new AdaptiveRate({
+    kind: 'gcc',
+    minBitrateBps: 1e6,
+    maxBitrateBps: 30e6,
+    startBitrateBps: 18e6,
+  });
+  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
+  // 30 fps frames of 75 000 B on 20 Mbit/s (30 ms each), then one frame over 5 Mbit/s (120 ms).
+  const frame = (i: number, txMs: number): void => {
+    const sentMs = i * 33.3;
+    rate.onSent({ viewerId: 1, sequence: i, bytes: 75_000, sentMs }, sentMs);
+    rate.onDelivery(
+      {
+        viewerId: 1,
+        sequence: i,
+        bytes: 75_000,
+        keyframe: false,
+        captureMs: sentMs,
+        sentMs,
+        firstByteMs: sentMs + 2,
+        receivedMs: sentMs + 2 + txMs,
+        decodedMs: sentMs + 5 + txMs,
+      },
+      sentMs + 10 + txMs,
+    );
+  };
+  for (let i = 0; i < 20; i++) frame(i, ((75_000 - 1448) * 8) / 20_000);
+  const before = rate.inFlightBudgetBytes(1, 20 * 33.3 + 40) ?? 0;
+  frame(20, ((75_000 - 1448) * 8) / 5000);
+  const after = rate.inFlightBudgetBytes(1, 21 * 33.3 + 130) ?? 0;
+  // 20 Mbit/s × (min RTT + 60 ms) before; after one slow frame, a quarter of it and a little.
+  assert.ok(before > 150_000, `${before}`);
+  assert.ok(after < 0.35 * before, `${after} vs ${before}`);
+});
