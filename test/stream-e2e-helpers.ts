@@ -2,7 +2,27 @@
 import type { Page } from 'playwright-core';
 import type { WorkerStatus } from '../web/messages.ts';
 import type { PlayerState } from '../web/player.ts';
+import type { EncoderState, RateController, RateDecision } from '../src/stream/rate-control.ts';
 import { StreamServer, type StreamServerOptions } from '../src/stream/server.ts';
+
+/**
+ * A rate controller that only asks for a picture size (and frame rate), the one it is told to,
+ * when told; it remembers the encoder state it saw last.
+ */
+export class SizeScript implements RateController {
+  size: { width: number; height: number; fps?: number } | undefined;
+  seen: EncoderState | undefined;
+  viewerJoined(): void {}
+  viewerLeft(): void {}
+  onSent(): void {}
+  onDelivery(): void {}
+  onRtt(): void {}
+  onQueueDrop(): void {}
+  decide(encoder: EncoderState): RateDecision | undefined {
+    this.seen = encoder;
+    return this.size === undefined ? undefined : { bitrateBps: encoder.bitrateBps, size: this.size };
+  }
+}
 
 /** Starts a test-source server on 127.0.0.1 at a free port. */
 export function startServer(options: Partial<StreamServerOptions> = {}): Promise<StreamServer> {

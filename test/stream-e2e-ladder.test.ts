@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { HeadlessBrowser } from '../src/stream/headless-browser.ts';
-import type { EncoderState, RateController, RateDecision } from '../src/stream/rate-control.ts';
-import { startServer, waitForPlayer } from './stream-e2e-helpers.ts';
+import { SizeScript, startServer, waitForPlayer } from './stream-e2e-helpers.ts';
 
 let browser: HeadlessBrowser;
 before(async () => {
@@ -11,22 +10,6 @@ before(async () => {
 after(async () => {
   await browser.close();
 });
-
-/** A rate controller that only asks for picture sizes, the one it is told to, when told. */
-class SizeScript implements RateController {
-  size: { width: number; height: number; fps?: number } | undefined;
-  seen: EncoderState | undefined;
-  viewerJoined(): void {}
-  viewerLeft(): void {}
-  onSent(): void {}
-  onDelivery(): void {}
-  onRtt(): void {}
-  onQueueDrop(): void {}
-  decide(encoder: EncoderState): RateDecision | undefined {
-    this.seen = encoder;
-    return this.size === undefined ? undefined : { bitrateBps: encoder.bitrateBps, size: this.size };
-  }
-}
 
 for (const codec of ['h264', 'vp9'] as const) {
   test(`${codec}: a ladder step changes the picture size mid-stream and the player follows without a reload`, async () => {

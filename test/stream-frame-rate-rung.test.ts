@@ -1,24 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EncoderState, RateController, RateDecision } from '../src/stream/rate-control.ts';
 import { SinkViewer } from '../src/stream/sink-viewer.ts';
-import { startServer } from './stream-e2e-helpers.ts';
-
-/** A rate controller that asks for one picture size and frame rate, when told. */
-class RungScript implements RateController {
-  size: { width: number; height: number; fps: number } | undefined;
-  seen: EncoderState | undefined;
-  viewerJoined(): void {}
-  viewerLeft(): void {}
-  onSent(): void {}
-  onDelivery(): void {}
-  onRtt(): void {}
-  onQueueDrop(): void {}
-  decide(encoder: EncoderState): RateDecision | undefined {
-    this.seen = encoder;
-    return this.size === undefined ? undefined : { bitrateBps: encoder.bitrateBps, size: this.size };
-  }
-}
+import { SizeScript, startServer } from './stream-e2e-helpers.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +14,7 @@ async function over(sink: SinkViewer, ms: number): Promise<{ fps: number; bps: n
 }
 
 test('a frame-rate rung: 60 → 30 fps mid-stream, the bitrate kept, and back to 60', async () => {
-  const script = new RungScript();
+  const script = new SizeScript();
   await using server = await startServer({
     codec: 'h264',
     width: 320,
