@@ -242,10 +242,10 @@ export interface RateObservation {
   /** Milliseconds since the last feedback report, `null` before the first one. */
   readonly feedbackAgeMs: number | null;
   /**
-   * Bottleneck rate measured from how whole frames arrive (bits per second): the median of the
-   * last `linkRateSamples` samples of {@link frameLinkRate} — frames that queued behind the one
-   * before them, whose arrival gap is their transmission at the bottleneck. `null` before nine
-   * and `linkRateMaxAgeMs` after the newest: only measured while the stream fills the link.
+   * Bottleneck rate (bits per second): the median of the last `linkRateSamples` per-frame samples.
+   * With first-byte times every frame is one ({@link firstByteLinkRate}); without them only frames
+   * that queued behind the one before ({@link frameLinkRate}), so only while the stream fills the
+   * link. `null` before nine samples and `linkRateMaxAgeMs` after the newest.
    */
   readonly linkRateBps: number | null;
   /** The same over the last `recentLinkRateSamples` frames: follows a capacity change in a few frames. */
