@@ -185,7 +185,8 @@ test('resolution ladder: the stream size, 3/4, 1/2, 3/8, 1/4, even sizes, at lea
   assert.deepEqual(resolutionLadder(256, 144, 30).length, 1);
 });
 
-test('on a link too slow for the picture size the encoder steps down the ladder, and back up when it returns', () => {
+/** A 1280x720 stream at `fps` on a 0.3 Mbit/s link for 15 s, then 6 Mbit/s, for `seconds`. */
+function slowThenFast(fps: number, seconds: number): ReturnType<typeof drive> {
   const rate = new AdaptiveRate({
     kind: 'gcc',
     minBitrateBps: 100_000,
@@ -193,14 +194,18 @@ test('on a link too slow for the picture size the encoder steps down the ladder,
     startBitrateBps: 2e6,
   });
   rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
-  // 1280x720@30 steps down below 0.02 bit per pixel: 0.55 Mbit/s.
-  const r = drive(rate, {
-    seconds: 40,
+  return drive(rate, {
+    seconds,
     startBps: 2e6,
     viewers: [1],
     capacityBps: (t) => (t < 15_000 ? 0.3e6 : 6e6),
-    size: { width: 1280, height: 720, fps: 30 },
+    size: { width: 1280, height: 720, fps },
   });
+}
+
+test('on a link too slow for the picture size the encoder steps down the ladder, and back up when it returns', () => {
+  // 1280x720@30 steps down below 0.02 bit per pixel: 0.55 Mbit/s.
+  const r = slowThenFast(30, 40);
   const down = r.sizes.filter(([at]) => at < 15_000);
   assert.ok(down.length > 0, 'stepped down on the slow link');
   assert.ok(
@@ -232,20 +237,7 @@ test('with the ladder off the picture size never changes', () => {
 });
 
 test('a 60 fps stream on a slow link steps down size and frame rate, and comes back to 60', () => {
-  const rate = new AdaptiveRate({
-    kind: 'gcc',
-    minBitrateBps: 100_000,
-    maxBitrateBps: 8e6,
-    startBitrateBps: 2e6,
-  });
-  rate.viewerJoined({ id: 1, adaptive: false, label: '' }, 0);
-  const r = drive(rate, {
-    seconds: 45,
-    startBps: 2e6,
-    viewers: [1],
-    capacityBps: (t) => (t < 15_000 ? 0.3e6 : 6e6),
-    size: { width: 1280, height: 720, fps: 60 },
-  });
+  const r = slowThenFast(60, 45);
   const down = r.sizes.filter(([at]) => at < 15_000);
   // Under 0.3 Mbit/s 640x360@60 needs 0.28 to stay (0.02 bit per pixel): the ladder goes on
   // down to a 30 fps rung.
